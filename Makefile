@@ -1,0 +1,39 @@
+# Two commands set up everything on a fresh machine: `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint unit bench soak schema clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+lint: $(STAMP)
+	$(BIN)/ruff check controller tests bench
+	$(BIN)/ruff format --check controller tests bench
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+unit: $(STAMP)
+	$(BIN)/python -m pytest -m "not soak" -q
+
+test: lint unit
+
+demo: $(STAMP)
+	./scripts/demo.sh
+
+bench: $(STAMP)
+	$(BIN)/python bench/run.py
+
+soak: $(STAMP)
+	$(BIN)/python -m pytest -m soak -q
+
+schema: $(STAMP)
+	$(BIN)/subctl schema > schemas/subscriptionset.schema.json
+
+clean:
+	rm -rf $(VENV) .subctl .mypy_cache .pytest_cache .ruff_cache

@@ -1,0 +1,75 @@
+"""Command line: click commands, thin. Parses options, calls the pipeline, maps errors.
+
+Each command body returns an int exit code; ``_run`` is the one error handler that
+turns ``ControllerError`` into a one-line message on stderr and its exit code
+(controller/errors.py), Ctrl-C into 130, and anything else into a short "internal
+error" line (the traceback only with -vv), never a raw traceback for a user mistake.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import click
+
+from controller import __version__
+from controller.errors import EXIT_ERROR, ControllerError, exit_code_for
+
+
+@dataclass(frozen=True)
+class GlobalOptions:
+    verbosity: int
+    quiet: bool
+    color: bool
+
+
+def _run(body: Callable[[], int]) -> None:
+    """Run a command body and exit with its code; the only place errors become exits."""
+    log = logging.getLogger("subctl")
+    try:
+        code = body()
+    except ControllerError as err:
+        click.echo(f"error: {err}", err=True)
+        code = exit_code_for(err)
+    except KeyboardInterrupt as err:
+        click.echo("interrupted", err=True)
+        code = exit_code_for(err)
+    except Exception as err:  # a bug, not a user mistake: say so without a wall of text
+        log.debug("internal error", exc_info=True)
+        click.echo(
+            f"internal error: {type(err).__name__}: {err} (run with -vv for details)", err=True
+        )
+        code = EXIT_ERROR
+    sys.exit(code)
+
+
+def _setup_logging(verbosity: int, quiet: bool) -> None:
+    level = logging.WARNING
+    if quiet:
+        level = logging.ERROR
+    elif verbosity == 1:
+        level = logging.INFO
+    elif verbosity >= 2:
+        level = logging.DEBUG
+    logging.basicConfig(
+        level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
+    # httpx/httpcore log request lines at DEBUG; our client logs its own redacted lines,
+    # so theirs stay quiet at every verbosity (they could carry headers in future versions).
+    for noisy in ("httpx", "httpcore", "hpack", "uvicorn.access"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="subctl")
+@click.option("-v", "--verbose", "verbosity", count=True, help="More log detail on stderr (-vv).")
+@click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr.")
+@click.option("--no-color", is_flag=True, help="Plain output, no colours.")
+@click.pass_context
+def main(ctx: click.Context, verbosity: int, quiet: bool, no_color: bool) -> None:
+    """Keep Comms Care subscriptions in the state that git declares."""
+    _setup_logging(verbosity, quiet)
+    ctx.obj = GlobalOptions(verbosity=verbosity, quiet=quiet, color=not no_color)

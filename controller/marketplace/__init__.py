@@ -1,0 +1,1 @@
+"""The marketplace API: HTTP client, auth, paging, retries, live-state models."""

@@ -1,0 +1,1 @@
+"""The pure planner: (desired, live, now) -> Plan. No I/O."""

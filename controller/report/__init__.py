@@ -1,0 +1,1 @@
+"""Renderings of plans and apply results: text, JSON, markdown. Pure."""

@@ -1,0 +1,1 @@
+"""The sandbox marketplace: a local ASGI implementation of the API subset subctl uses."""

@@ -1,0 +1,1 @@
+"""Spec files: YAML loading with positions, models, JSON Schema (pipeline stage 1)."""

@@ -1,0 +1,36 @@
+"""The exit-code mapping and message shortening in controller/errors.py."""
+
+from controller.errors import (
+    EXIT_ERROR,
+    EXIT_INTERRUPTED,
+    EXIT_REFUSED,
+    ApiServerError,
+    GuardError,
+    NotFound,
+    SpecErrors,
+    SpecProblem,
+    exit_code_for,
+    shorten,
+)
+
+
+def test_exit_codes() -> None:
+    assert exit_code_for(GuardError("no")) == EXIT_REFUSED
+    assert exit_code_for(NotFound("x")) == EXIT_ERROR
+    assert exit_code_for(KeyboardInterrupt()) == EXIT_INTERRUPTED
+    assert exit_code_for(ValueError()) == EXIT_ERROR
+
+
+def test_api_error_message_is_cut_and_located() -> None:
+    err = ApiServerError("x" * 5000, method="GET", path="/orders", status=503, correlation_id="c1")
+    text = str(err)
+    assert text.startswith("GET /orders -> 503: ")
+    assert text.endswith("[correlation id c1]")
+    assert len(text) < 400
+    assert err.retryable
+
+
+def test_spec_errors_sorted() -> None:
+    errs = SpecErrors([SpecProblem("b.yaml", 1, 1, "x"), SpecProblem("a.yaml", 9, 2, "y")])
+    assert str(errs).splitlines() == ["a.yaml:9:2: y", "b.yaml:1:1: x"]
+    assert shorten("a\n  b") == "a b"
