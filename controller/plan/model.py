@@ -43,6 +43,8 @@ class IssueCode(StrEnum):
     ORDER_ERROR = "order-error"
     PROTECTED = "protected"
     UNKNOWN_PERIOD = "unknown-period"
+    APPLY_FAILED = "apply-failed"
+    STILL_PROCESSING = "still-processing"
 
 
 class ProgressKind(StrEnum):
