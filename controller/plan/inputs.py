@@ -1,0 +1,39 @@
+"""What the planner reads besides the specs: observed live state and plan options.
+
+``observe`` (controller/apply/observe.py) fills a ``LiveState`` from the API; tests
+build one by hand. Plain frozen data, no I/O.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from controller.marketplace.models import Money, Order, Subscription
+
+
+@dataclass(frozen=True)
+class LiveState:
+    """The marketplace as observed for one plan.
+
+    ``orders`` holds, per declared subscription, its open and failed orders, plus
+    withdrawn cancellation orders where they were looked up (history shown when
+    cancelling again). ``estimates`` is the price of one renewal term. Unmanaged
+    subscriptions are only counted, except those renewing soon (renewal horizon).
+    """
+
+    subscriptions: Mapping[str, Subscription] = field(default_factory=dict)
+    orders: Mapping[str, tuple[Order, ...]] = field(default_factory=dict)
+    estimates: Mapping[str, Money] = field(default_factory=dict)
+    unmanaged_count: int = 0
+    unmanaged_renewing: tuple[Subscription, ...] = ()
+
+
+@dataclass(frozen=True)
+class PlanOptions:
+    now: dt.datetime
+    target: str = "sandbox"
+    revision: str | None = None
+    stuck_after: dt.timedelta = dt.timedelta(hours=72)
+    warn_days: int = 14

@@ -1,0 +1,200 @@
+"""The Plan: a frozen value that alone drives apply (Terraform's "plan is data").
+
+Produced by the pure planner (``planner.py``) from desired and live state, rendered
+by ``controller/report/``, saved with ``plan --out`` as JSON (``formatVersion`` 1,
+documented in docs/plan-format.md) and executed step by step by ``controller/apply``.
+Apply never re-plans: everything it needs to act is in here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+FORMAT_VERSION = 1
+
+
+class _Value(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Action(StrEnum):
+    """What a step does; the only writes subctl ever makes."""
+
+    SET_AUTO_RENEW = "set-auto-renew"
+    RENEW = "renew"
+    CANCEL = "cancel"
+    APPROVE = "approve"
+    WITHDRAW = "withdraw"
+
+
+class IssueCode(StrEnum):
+    """Why a declared subscription cannot be brought to its declared state."""
+
+    NOT_FOUND = "not-found"
+    GUARD_MISMATCH = "guard-mismatch"
+    ON_HOLD = "on-hold"
+    IRREVERSIBLE = "irreversible"
+    PORTAL_CANCELLATION = "portal-cancellation"
+    ORDER_ERROR = "order-error"
+    PROTECTED = "protected"
+    UNKNOWN_PERIOD = "unknown-period"
+
+
+class ProgressKind(StrEnum):
+    """Operations under way that need no write from subctl now."""
+
+    PROVISIONING = "provisioning"
+    AWAITING_MANUAL_APPROVAL = "awaiting-manual-approval"
+    WAITING_FOR_VENDOR = "waiting-for-vendor"
+
+
+class Price(_Value):
+    amount: str
+    currency: str
+
+    @property
+    def value(self) -> Decimal:
+        return Decimal(self.amount)
+
+
+class Step(_Value):
+    """One write. Fields beyond ``action`` are filled as the action needs them."""
+
+    action: Action
+    subscriptionId: str
+    customerId: str
+    description: str
+    autoRenew: bool | None = None
+    terms: int | None = None  # renew: how many renewal orders
+    fromExpiry: dt.date | None = None
+    newExpiry: dt.date | None = None
+    pricePerTerm: Price | None = None
+    price: Price | None = None  # renew: pricePerTerm x terms
+    reason: str | None = None  # cancel
+    orderId: str | None = None
+    orderNumber: str | None = None
+
+
+class Issue(_Value):
+    """An error for one subscription; the others are still planned."""
+
+    subscriptionId: str
+    code: IssueCode
+    message: str
+    source: str | None = None
+    orderId: str | None = None
+
+
+class InProgress(_Value):
+    subscriptionId: str
+    kind: ProgressKind
+    message: str
+    orderId: str | None = None
+    orderNumber: str | None = None
+
+
+class Change(_Value):
+    """One field that differs between declared and live; our own type, not deepdiff's."""
+
+    field: str
+    desired: str
+    live: str
+
+
+class Drift(_Value):
+    """A subscription in ``mode: observe`` that differs from its declaration."""
+
+    subscriptionId: str
+    changes: tuple[Change, ...]
+    source: str | None = None
+
+
+class StuckOrder(_Value):
+    subscriptionId: str
+    orderId: str
+    orderNumber: str | None = None
+    type: str
+    status: str
+    ageHours: float
+
+
+class Warning_(_Value):
+    """Something a reviewer should see that is not an error (e.g. renewal horizon)."""
+
+    subscriptionId: str | None = None
+    message: str
+
+
+class SubscriptionPlan(_Value):
+    """Everything the plan says about one declared subscription."""
+
+    id: str
+    name: str | None = None
+    customerId: str | None = None
+    source: str
+    mode: Literal["enforce", "observe"] = "enforce"
+    desiredState: Literal["active", "cancelled"]
+    liveStatus: str | None = None
+    autoRenew: bool | None = None
+    expirationDate: dt.date | None = None
+    renewalDate: dt.date | None = None
+    daysToRenewal: int | None = None
+    fingerprint: str | None = None
+    steps: tuple[Step, ...] = ()
+    withdrawnOrders: tuple[str, ...] = ()
+    status: Literal["change", "in-sync", "in-progress", "error", "drift"] = "in-sync"
+
+
+class Totals(_Value):
+    """Per-action counts and money, always shown even when details are folded."""
+
+    changes: int = 0
+    byAction: dict[str, int] = Field(default_factory=dict)
+    cost: dict[str, str] = Field(default_factory=dict)  # currency -> amount
+    inProgress: int = 0
+    errors: int = 0
+    drift: int = 0
+    stuck: int = 0
+    inSync: int = 0
+    unmanaged: int = 0
+    managed: int = 0
+
+
+class Plan(_Value):
+    formatVersion: Literal[1] = 1
+    createdAt: dt.datetime
+    target: str
+    revision: str | None = None
+    stuckAfterHours: float = 72.0
+    subscriptions: tuple[SubscriptionPlan, ...] = ()
+    errors: tuple[Issue, ...] = ()
+    inProgress: tuple[InProgress, ...] = ()
+    drift: tuple[Drift, ...] = ()
+    stuck: tuple[StuckOrder, ...] = ()
+    warnings: tuple[Warning_, ...] = ()
+    unmanagedCount: int = 0
+    totals: Totals = Field(default_factory=Totals)
+
+    @property
+    def steps(self) -> tuple[Step, ...]:
+        return tuple(step for sub in self.subscriptions for step in sub.steps)
+
+    @property
+    def has_changes(self) -> bool:
+        return any(sub.steps for sub in self.subscriptions)
+
+    @property
+    def cancellations(self) -> int:
+        return sum(1 for step in self.steps if step.action is Action.CANCEL)
+
+    def to_json(self) -> str:
+        return self.model_dump_json(indent=2, exclude_none=True) + "\n"
+
+    @classmethod
+    def from_json(cls, text: str) -> Plan:
+        return cls.model_validate_json(text)

@@ -1,0 +1,476 @@
+"""The pure planner: (desired, live, options) -> Plan. DESIGN.md section 5, rule by rule.
+
+No I/O and no HTTP import (an import-linter contract in ``make lint`` proves it).
+Each declared subscription is planned on its own by ``_plan_one``; an error on one
+never stops the others. The result is a frozen ``Plan`` that apply executes as is.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections import Counter
+from decimal import Decimal
+from typing import Protocol
+
+from controller.marketplace.models import (
+    CODE_PENDING_APPROVAL,
+    Order,
+    OrderStatus,
+    OrderType,
+    Subscription,
+    SubscriptionStatus,
+)
+from controller.periods import SUPPORTED_PERIOD_TYPES, renew_until
+from controller.plan.diff import desired_changes
+from controller.plan.inputs import LiveState, PlanOptions
+from controller.plan.model import (
+    Action,
+    Drift,
+    InProgress,
+    Issue,
+    IssueCode,
+    Plan,
+    Price,
+    ProgressKind,
+    Step,
+    StuckOrder,
+    SubscriptionPlan,
+    Totals,
+    Warning_,
+)
+from controller.spec.models import DesiredState, DesiredSubscription
+
+_GONE = frozenset({SubscriptionStatus.TERMINATED, SubscriptionStatus.REMOVED})
+
+
+class _Acc:
+    """Collects the plan's cross-subscription lists while subscriptions are planned."""
+
+    def __init__(self) -> None:
+        self.errors: list[Issue] = []
+        self.in_progress: list[InProgress] = []
+        self.drift: list[Drift] = []
+        self.stuck: list[StuckOrder] = []
+        self.warnings: list[Warning_] = []
+
+
+def fingerprint(sub: Subscription | None, orders: tuple[Order, ...]) -> str:
+    """A short hash of the live facts a plan's steps rest on (stale-plan check)."""
+    facts: dict[str, object] = {"missing": True}
+    if sub is not None:
+        facts = {
+            "status": sub.status.value,
+            "renewalStatus": sub.renewalStatus,
+            "expirationDate": str(sub.expirationDate),
+            "customerId": sub.customerId,
+            "orders": sorted(
+                (o.id, o.type.value, o.status.value, o.statusCode or "")
+                for o in orders
+                if o.status is not OrderStatus.CANCELLED
+            ),
+        }
+    blob = json.dumps(facts, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def make_plan(desired: DesiredState, live: LiveState, options: PlanOptions) -> Plan:
+    acc = _Acc()
+    subs = tuple(_plan_one(d, live, options, acc) for d in desired.subscriptions)
+    _horizon_unmanaged(live, options, acc)
+    totals = _totals(subs, acc, live)
+    return Plan(
+        createdAt=options.now,
+        target=options.target,
+        revision=options.revision,
+        stuckAfterHours=options.stuck_after.total_seconds() / 3600,
+        subscriptions=subs,
+        errors=tuple(acc.errors),
+        inProgress=tuple(acc.in_progress),
+        drift=tuple(acc.drift),
+        stuck=tuple(acc.stuck),
+        warnings=tuple(acc.warnings),
+        unmanagedCount=live.unmanaged_count,
+        totals=totals,
+    )
+
+
+def _plan_one(
+    d: DesiredSubscription, live: LiveState, options: PlanOptions, acc: _Acc
+) -> SubscriptionPlan:
+    sub = live.subscriptions.get(d.id)
+    orders = live.orders.get(d.id, ())
+    base = SubscriptionPlan(
+        id=d.id,
+        name=d.name,
+        customerId=sub.customerId if sub else d.customerId,
+        source=d.source,
+        mode=d.mode,
+        desiredState=d.state,
+        fingerprint=fingerprint(sub, orders),
+    )
+
+    def error(code: IssueCode, message: str, order: Order | None = None) -> SubscriptionPlan:
+        acc.errors.append(
+            Issue(
+                subscriptionId=d.id,
+                code=code,
+                message=message,
+                source=d.source,
+                orderId=order.id if order else None,
+            )
+        )
+        return base.model_copy(update={"status": "error"})
+
+    if sub is None:
+        return error(IssueCode.NOT_FOUND, f"subscription {d.id} not found in the marketplace")
+    today = options.now.date()
+    renewal_day = sub.renewalDate or sub.expirationDate
+    base = base.model_copy(
+        update={
+            "liveStatus": sub.status.value,
+            "autoRenew": sub.renewalStatus,
+            "expirationDate": sub.expirationDate,
+            "renewalDate": sub.renewalDate,
+            "daysToRenewal": (renewal_day - today).days if renewal_day else None,
+        }
+    )
+    if d.customerId is not None and d.customerId != sub.customerId:
+        return error(
+            IssueCode.GUARD_MISMATCH,
+            f"belongs to customer {sub.customerId}, spec says {d.customerId}; nothing done",
+        )
+    if d.product is not None and d.product != sub.name:
+        return error(
+            IssueCode.GUARD_MISMATCH,
+            f"is {sub.name!r}, spec says product {d.product!r}; nothing done",
+        )
+    _flag_stuck(d.id, orders, options, acc)
+    _horizon_managed(d, sub, options, acc)
+    if d.mode == "observe":
+        changes = desired_changes(d, sub)
+        if changes:
+            acc.drift.append(Drift(subscriptionId=d.id, changes=changes, source=d.source))
+            return base.model_copy(update={"status": "drift"})
+        return base
+    if sub.status is SubscriptionStatus.PENDING:
+        acc.in_progress.append(
+            InProgress(
+                subscriptionId=d.id,
+                kind=ProgressKind.PROVISIONING,
+                message="still being provisioned; nothing to do until it is active",
+            )
+        )
+        return base.model_copy(update={"status": "in-progress"})
+    if sub.status is SubscriptionStatus.HOLD:
+        return error(IssueCode.ON_HOLD, "is on hold: resolve the hold in the marketplace first")
+    if d.state == "active":
+        return _plan_active(d, sub, orders, live, base, acc, error)
+    return _plan_cancelled(d, sub, orders, base, acc, error)
+
+
+def _open(orders: tuple[Order, ...], kind: OrderType) -> list[Order]:
+    return [o for o in orders if o.type is kind and o.is_open]
+
+
+def _plan_active(  # noqa: PLR0917 - internal helper sharing the caller's closures
+    d: DesiredSubscription,
+    sub: Subscription,
+    orders: tuple[Order, ...],
+    live: LiveState,
+    base: SubscriptionPlan,
+    acc: _Acc,
+    error: _ErrorFn,
+) -> SubscriptionPlan:
+    if sub.status in _GONE:
+        return error(
+            IssueCode.IRREVERSIBLE,
+            f"is {sub.status.value}: cannot be made active again, it needs a new purchase",
+        )
+    steps: list[Step] = []
+    for order in _open(orders, OrderType.CANCELLATION):
+        if not order.placed_by_subctl:
+            return error(
+                IssueCode.PORTAL_CANCELLATION,
+                f"has open cancellation order {_order_name(order)} placed outside subctl; "
+                "decide whether git or the portal is right (withdraw it there, or declare "
+                "the subscription cancelled)",
+                order,
+            )
+        steps.append(
+            Step(
+                action=Action.WITHDRAW,
+                subscriptionId=d.id,
+                customerId=sub.customerId,
+                orderId=order.id,
+                orderNumber=order.orderNumber,
+                description=f"withdraw cancellation order {_order_name(order)} (placed by subctl)",
+            )
+        )
+    if d.autoRenew is not None and d.autoRenew != sub.renewalStatus:
+        steps.append(
+            Step(
+                action=Action.SET_AUTO_RENEW,
+                subscriptionId=d.id,
+                customerId=sub.customerId,
+                autoRenew=d.autoRenew,
+                description=f"{'enable' if d.autoRenew else 'disable'} auto-renew",
+            )
+        )
+    expiry = sub.expirationDate
+    if d.renewThrough is not None and expiry is not None and d.renewThrough > expiry:
+        open_renewals = _open(orders, OrderType.RENEWAL)
+        if open_renewals:
+            acc.in_progress.append(
+                InProgress(
+                    subscriptionId=d.id,
+                    kind=ProgressKind.WAITING_FOR_VENDOR,
+                    message=f"renewal order {_order_name(open_renewals[0])} in progress",
+                    orderId=open_renewals[0].id,
+                    orderNumber=open_renewals[0].orderNumber,
+                )
+            )
+        else:
+            renew = _renew_step(d, sub, live, error)
+            if isinstance(renew, SubscriptionPlan):
+                return renew
+            steps.append(renew)
+    if steps:
+        return base.model_copy(update={"steps": tuple(steps), "status": "change"})
+    if any(p.subscriptionId == d.id for p in acc.in_progress):
+        return base.model_copy(update={"status": "in-progress"})
+    return base
+
+
+def _renew_step(
+    d: DesiredSubscription, sub: Subscription, live: LiveState, error: _ErrorFn
+) -> Step | SubscriptionPlan:
+    period = sub.subscriptionPeriod
+    assert d.renewThrough is not None
+    assert sub.expirationDate is not None
+    if period is None or period.type not in SUPPORTED_PERIOD_TYPES:
+        kind = period.type if period else "missing"
+        return error(
+            IssueCode.UNKNOWN_PERIOD,
+            f"subscription period {kind!r} is not month or year; cannot count renewal terms",
+        )
+    try:
+        terms, new_expiry = renew_until(
+            sub.expirationDate, d.renewThrough, period.type, period.duration
+        )
+    except ValueError as err:
+        return error(IssueCode.UNKNOWN_PERIOD, str(err))
+    estimate = live.estimates.get(d.id)
+    per_term = total = None
+    if estimate is not None:
+        per_term = Price(amount=estimate.amount, currency=estimate.currency)
+        total = Price(amount=str(estimate.value * terms), currency=estimate.currency)
+    cost = f" for {total.amount} {total.currency}" if total else ""
+    return Step(
+        action=Action.RENEW,
+        subscriptionId=d.id,
+        customerId=sub.customerId,
+        terms=terms,
+        fromExpiry=sub.expirationDate,
+        newExpiry=new_expiry,
+        pricePerTerm=per_term,
+        price=total,
+        description=(
+            f"renew {terms} term{'s' if terms != 1 else ''}: expiry "
+            f"{sub.expirationDate} -> {new_expiry}{cost}"
+        ),
+    )
+
+
+def _plan_cancelled(  # noqa: PLR0917 - internal helper sharing the caller's closures
+    d: DesiredSubscription,
+    sub: Subscription,
+    orders: tuple[Order, ...],
+    base: SubscriptionPlan,
+    acc: _Acc,
+    error: _ErrorFn,
+) -> SubscriptionPlan:
+    if sub.status in _GONE:
+        return base
+    if d.protected:
+        return error(IssueCode.PROTECTED, "is protected: subctl refuses to cancel it")
+    assert d.cancellation is not None
+    failed = [
+        o for o in orders if o.type is OrderType.CANCELLATION and o.status is OrderStatus.ERROR
+    ]
+    if failed:
+        latest = max(failed, key=_order_sort_key)
+        return error(
+            IssueCode.ORDER_ERROR,
+            f"cancellation order {_order_name(latest)} is in error; no new order until a "
+            "human withdraws it (CL) in the marketplace",
+            latest,
+        )
+    open_orders = _open(orders, OrderType.CANCELLATION)
+    if open_orders:
+        order = max(open_orders, key=_order_sort_key)
+        if order.status is OrderStatus.SUBMITTED and order.statusCode in (
+            CODE_PENDING_APPROVAL,
+            None,
+        ):
+            if d.cancellation.approval == "auto":
+                step = Step(
+                    action=Action.APPROVE,
+                    subscriptionId=d.id,
+                    customerId=sub.customerId,
+                    orderId=order.id,
+                    orderNumber=order.orderNumber,
+                    description=f"approve cancellation order {_order_name(order)}",
+                )
+                return base.model_copy(update={"steps": (step,), "status": "change"})
+            acc.in_progress.append(
+                InProgress(
+                    subscriptionId=d.id,
+                    kind=ProgressKind.AWAITING_MANUAL_APPROVAL,
+                    message=f"cancellation order {_order_name(order)} awaits manual approval",
+                    orderId=order.id,
+                    orderNumber=order.orderNumber,
+                )
+            )
+        else:
+            acc.in_progress.append(
+                InProgress(
+                    subscriptionId=d.id,
+                    kind=ProgressKind.WAITING_FOR_VENDOR,
+                    message=f"cancellation order {_order_name(order)} approved; "
+                    "waiting for the vendor to complete it",
+                    orderId=order.id,
+                    orderNumber=order.orderNumber,
+                )
+            )
+        return base.model_copy(update={"status": "in-progress"})
+    withdrawn = tuple(
+        _order_name(o)
+        for o in sorted(orders, key=_order_sort_key)
+        if o.type is OrderType.CANCELLATION and o.status is OrderStatus.CANCELLED
+    )
+    note = f" (earlier order{'s' if len(withdrawn) > 1 else ''} {', '.join(withdrawn)} withdrawn)"
+    steps = [
+        Step(
+            action=Action.CANCEL,
+            subscriptionId=d.id,
+            customerId=sub.customerId,
+            reason=d.cancellation.reason,
+            description=f"cancel: {d.cancellation.reason}" + (note if withdrawn else ""),
+        )
+    ]
+    if d.cancellation.approval == "auto":
+        steps.append(
+            Step(
+                action=Action.APPROVE,
+                subscriptionId=d.id,
+                customerId=sub.customerId,
+                description="approve the cancellation order placed by the step before",
+            )
+        )
+    return base.model_copy(
+        update={"steps": tuple(steps), "status": "change", "withdrawnOrders": withdrawn}
+    )
+
+
+def _order_name(order: Order) -> str:
+    return order.orderNumber or order.id
+
+
+def _order_sort_key(order: Order) -> tuple[dt.datetime, str]:
+    created = order.creationDate or dt.datetime.min.replace(tzinfo=dt.UTC)
+    return (created, order.id.zfill(20))
+
+
+def _flag_stuck(sub_id: str, orders: tuple[Order, ...], options: PlanOptions, acc: _Acc) -> None:
+    for order in orders:
+        if not order.is_open or order.creationDate is None:
+            continue
+        age = options.now - order.creationDate
+        if age > options.stuck_after:
+            acc.stuck.append(
+                StuckOrder(
+                    subscriptionId=sub_id,
+                    orderId=order.id,
+                    orderNumber=order.orderNumber,
+                    type=order.type.value,
+                    status=order.status.value,
+                    ageHours=round(age.total_seconds() / 3600, 1),
+                )
+            )
+
+
+def _renews_within(sub: Subscription, options: PlanOptions) -> int | None:
+    """Days until auto-renew fires, when it is on and fires within the warning window."""
+    day = sub.renewalDate or sub.expirationDate
+    if not sub.renewalStatus or day is None or sub.status is not SubscriptionStatus.ACTIVE:
+        return None
+    days = (day - options.now.date()).days
+    return days if 0 <= days <= options.warn_days else None
+
+
+def _horizon_managed(
+    d: DesiredSubscription, sub: Subscription, options: PlanOptions, acc: _Acc
+) -> None:
+    days = _renews_within(sub, options)
+    if days is None:
+        return
+    disagrees = d.state == "cancelled" or d.autoRenew is False
+    if disagrees:
+        acc.warnings.append(
+            Warning_(
+                subscriptionId=d.id,
+                message=(
+                    f"auto-renew fires in {days} day{'s' if days != 1 else ''} "
+                    f"({sub.renewalDate or sub.expirationDate}) but the spec declares "
+                    + ("state cancelled" if d.state == "cancelled" else "autoRenew: false")
+                    + (" (observe mode: subctl will not change it)" if d.mode == "observe" else "")
+                ),
+            )
+        )
+
+
+def _horizon_unmanaged(live: LiveState, options: PlanOptions, acc: _Acc) -> None:
+    for sub in live.unmanaged_renewing:
+        days = _renews_within(sub, options)
+        if days is not None:
+            acc.warnings.append(
+                Warning_(
+                    subscriptionId=sub.id,
+                    message=f"unmanaged subscription auto-renews in {days} days "
+                    f"({sub.renewalDate or sub.expirationDate})",
+                )
+            )
+
+
+def _totals(subs: tuple[SubscriptionPlan, ...], acc: _Acc, live: LiveState) -> Totals:
+    by_action: Counter[str] = Counter()
+    cost: dict[str, Decimal] = {}
+    for sub in subs:
+        for step in sub.steps:
+            by_action[step.action.value] += 1
+            if step.price is not None:
+                cost[step.price.currency] = cost.get(step.price.currency, Decimal(0)) + (
+                    step.price.value
+                )
+    return Totals(
+        changes=sum(by_action.values()),
+        byAction=dict(sorted(by_action.items())),
+        cost={cur: str(amount) for cur, amount in sorted(cost.items())},
+        inProgress=len(acc.in_progress),
+        errors=len(acc.errors),
+        drift=len(acc.drift),
+        stuck=len(acc.stuck),
+        inSync=sum(1 for s in subs if s.status == "in-sync"),
+        unmanaged=live.unmanaged_count,
+        managed=len(subs),
+    )
+
+
+class _ErrorFn(Protocol):
+    """The error helper passed down from _plan_one: records an Issue, returns the entry."""
+
+    def __call__(
+        self, code: IssueCode, message: str, order: Order | None = None
+    ) -> SubscriptionPlan: ...

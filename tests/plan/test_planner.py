@@ -1,0 +1,258 @@
+"""Every reconciliation rule of DESIGN.md section 5, table-driven, on the pure planner."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from controller.marketplace.models import Money, Order, Subscription
+from controller.plan.model import Action, IssueCode, Plan, ProgressKind
+from controller.plan.planner import make_plan
+from tests.plan.builders import declared, live, live_sub, options, order, state
+
+
+@dataclass
+class Case:
+    name: str
+    decl: dict[str, Any]
+    sub: dict[str, Any] | None = field(default_factory=dict)
+    orders: tuple[Order, ...] = ()
+    steps: tuple[str, ...] = ()
+    error: IssueCode | None = None
+    progress: ProgressKind | None = None
+    drift: bool = False
+
+
+CASES = [
+    Case("in sync", {}),
+    Case("not found", {}, sub=None, error=IssueCode.NOT_FOUND),
+    Case("customer guard", {"customerId": "9"}, error=IssueCode.GUARD_MISMATCH),
+    Case("product guard", {"product": "Other"}, error=IssueCode.GUARD_MISMATCH),
+    Case(
+        "guard wins over changes",
+        {"customerId": "9", "autoRenew": False},
+        error=IssueCode.GUARD_MISMATCH,
+    ),
+    Case("observe drift", {"mode": "observe", "autoRenew": False}, drift=True),
+    Case("observe in sync", {"mode": "observe"}),
+    Case(
+        "pending",
+        {"autoRenew": False},
+        sub={"status": "pending"},
+        progress=ProgressKind.PROVISIONING,
+    ),
+    Case("hold", {}, sub={"status": "hold"}, error=IssueCode.ON_HOLD),
+    Case("active but terminated", {}, sub={"status": "terminated"}, error=IssueCode.IRREVERSIBLE),
+    Case("active but removed", {}, sub={"status": "removed"}, error=IssueCode.IRREVERSIBLE),
+    Case("withdraw own cancellation", {}, orders=(order("1"),), steps=("withdraw",)),
+    Case(
+        "withdraw approved own cancellation",
+        {},
+        orders=(order("1", status="processing", code="AP"),),
+        steps=("withdraw",),
+    ),
+    Case(
+        "portal cancellation",
+        {},
+        orders=(order("1", by_subctl=False),),
+        error=IssueCode.PORTAL_CANCELLATION,
+    ),
+    Case("enable auto-renew", {}, sub={"renewalStatus": False}, steps=("set-auto-renew",)),
+    Case("disable auto-renew", {"autoRenew": False}, steps=("set-auto-renew",)),
+    Case("renew", {"renewThrough": "2028-03-31"}, steps=("renew",)),
+    Case("renew not needed", {"renewThrough": "2027-03-31"}),
+    Case(
+        "open renewal in progress",
+        {"renewThrough": "2028-03-31"},
+        orders=(order("1", type_="renewal", status="processing", code="AP"),),
+        progress=ProgressKind.WAITING_FOR_VENDOR,
+    ),
+    Case(
+        "withdraw then toggle",
+        {"autoRenew": False},
+        orders=(order("1"),),
+        steps=("withdraw", "set-auto-renew"),
+    ),
+    Case("cancelled and terminated", {"state": "cancelled"}, sub={"status": "terminated"}),
+    Case("cancelled and removed", {"state": "cancelled"}, sub={"status": "removed"}),
+    Case("cancel auto", {"state": "cancelled"}, steps=("cancel", "approve")),
+    Case(
+        "cancel manual",
+        {"state": "cancelled", "cancellation": {"reason": "gone", "approval": "manual"}},
+        steps=("cancel",),
+    ),
+    Case("approve pending", {"state": "cancelled"}, orders=(order("1"),), steps=("approve",)),
+    Case(
+        "approve portal-placed pending",
+        {"state": "cancelled"},
+        orders=(order("1", by_subctl=False),),
+        steps=("approve",),
+    ),
+    Case(
+        "manual awaiting",
+        {"state": "cancelled", "cancellation": {"reason": "gone", "approval": "manual"}},
+        orders=(order("1"),),
+        progress=ProgressKind.AWAITING_MANUAL_APPROVAL,
+    ),
+    Case(
+        "waiting for vendor",
+        {"state": "cancelled"},
+        orders=(order("1", status="processing", code="AP"),),
+        progress=ProgressKind.WAITING_FOR_VENDOR,
+    ),
+    Case(
+        "order in error",
+        {"state": "cancelled"},
+        orders=(order("1", status="error", code="ER"),),
+        error=IssueCode.ORDER_ERROR,
+    ),
+    Case(
+        "withdrawn is history",
+        {"state": "cancelled"},
+        orders=(order("1", status="cancelled", code="CL"),),
+        steps=("cancel", "approve"),
+    ),
+    Case(
+        "cancelled on hold", {"state": "cancelled"}, sub={"status": "hold"}, error=IssueCode.ON_HOLD
+    ),
+    Case(
+        "cancelled pending",
+        {"state": "cancelled"},
+        sub={"status": "pending"},
+        progress=ProgressKind.PROVISIONING,
+    ),
+]
+
+
+def _plan(case: Case) -> Plan:
+    decl = dict(case.decl)
+    if isinstance(decl.get("cancellation"), dict):
+        from controller.spec.models import Cancellation
+
+        decl["cancellation"] = Cancellation(**decl["cancellation"])
+    if "renewThrough" in decl:
+        decl["renewThrough"] = dt.date.fromisoformat(decl["renewThrough"])
+    subs: tuple[Subscription, ...] = () if case.sub is None else (live_sub(**case.sub),)
+    return make_plan(state(declared(**decl)), live(*subs, orders=case.orders), options())
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_rule(case: Case) -> None:
+    plan = _plan(case)
+    assert tuple(s.action.value for s in plan.steps) == case.steps
+    assert [e.code for e in plan.errors] == ([case.error] if case.error else [])
+    assert [p.kind for p in plan.inProgress] == ([case.progress] if case.progress else [])
+    assert bool(plan.drift) == case.drift
+    if case.error or case.drift or case.progress:
+        assert not plan.steps
+    assert Plan.from_json(plan.to_json()) == plan
+
+
+def test_renew_counts_terms_prices_and_totals() -> None:
+    d = declared("1", renewThrough=dt.date(2029, 4, 1))
+    s = live_sub("1")
+    plan = make_plan(
+        state(d),
+        live(s, estimates={"1": Money(amount="70.50", currency="GBP")}),
+        options(),
+    )
+    (step,) = plan.steps
+    assert step.action is Action.RENEW
+    assert step.terms == 3
+    assert step.newExpiry == dt.date(2030, 3, 31)
+    assert step.price is not None
+    assert step.price.amount == "211.50"
+    assert plan.totals.cost == {"GBP": "211.50"}
+
+
+def test_totals_by_currency_and_month_end_terms() -> None:
+    monthly = {"subscriptionPeriod": {"type": "month", "duration": 1}}
+    a = live_sub("1", expirationDate="2027-01-31", **monthly)
+    b = live_sub("2", expirationDate="2027-01-31")
+    plan = make_plan(
+        state(
+            declared("1", renewThrough=dt.date(2027, 3, 30)),
+            declared("2", renewThrough=dt.date(2028, 1, 1)),
+        ),
+        live(
+            a,
+            b,
+            estimates={
+                "1": Money(amount="12.00", currency="GBP"),
+                "2": Money(amount="10", currency="EUR"),
+            },
+        ),
+        options(),
+    )
+    first = plan.steps[0]
+    # 31 Jan -> 28 Feb -> 28 Mar (< 30 Mar) -> 28 Apr: term by term, as the marketplace does
+    assert (first.terms, first.newExpiry) == (3, dt.date(2027, 4, 28))
+    assert plan.totals.cost == {"EUR": "10", "GBP": "36.00"}
+
+
+def test_unknown_period_is_an_error() -> None:
+    s = live_sub("1", subscriptionPeriod={"type": "day", "duration": 30})
+    plan = make_plan(state(declared("1", renewThrough=dt.date(2030, 1, 1))), live(s), options())
+    assert [e.code for e in plan.errors] == [IssueCode.UNKNOWN_PERIOD]
+
+
+def test_one_error_does_not_hide_others() -> None:
+    plan = make_plan(
+        state(declared("1"), declared("2", autoRenew=False)),
+        live(live_sub("2")),
+        options(),
+    )
+    assert [e.subscriptionId for e in plan.errors] == ["1"]
+    assert [s.subscriptionId for s in plan.steps] == ["2"]
+
+
+def test_stuck_orders_flagged_with_age() -> None:
+    old = order("9", status="processing", code="AP", age_hours=100)
+    plan = make_plan(
+        state(declared("1000177", state="cancelled")), live(live_sub(), orders=(old,)), options()
+    )
+    assert [(s.orderId, s.ageHours) for s in plan.stuck] == [("9", 100.0)]
+    fresh = make_plan(
+        state(declared("1000177", state="cancelled")),
+        live(live_sub(), orders=(order("9", status="processing", code="AP"),)),
+        options(stuck_after=dt.timedelta(hours=200)),
+    )
+    assert fresh.stuck == ()
+
+
+def test_withdrawn_order_mentioned_when_cancelling_again() -> None:
+    plan = make_plan(
+        state(declared("1000177", state="cancelled")),
+        live(live_sub(), orders=(order("5", status="cancelled", code="CL"),)),
+        options(),
+    )
+    assert plan.subscriptions[0].withdrawnOrders == ("SO5",)
+    assert "SO5" in plan.steps[0].description
+
+
+def test_renewal_horizon_warnings() -> None:
+    soon = {"renewalDate": "2026-12-01", "expirationDate": "2026-12-01"}
+    plan = make_plan(
+        state(declared("1", autoRenew=False), declared("2")),
+        live(
+            live_sub("1", **soon),
+            live_sub("2", **soon),
+            renewing=(live_sub("3", **soon), live_sub("4")),
+            unmanaged=2,
+        ),
+        options(),
+    )
+    assert sorted(w.subscriptionId or "" for w in plan.warnings) == ["1", "3"]
+    assert plan.subscriptions[0].daysToRenewal == 6
+    assert plan.unmanagedCount == 2
+
+
+def test_fingerprint_changes_with_live_state() -> None:
+    a = make_plan(state(declared("1")), live(live_sub("1")), options())
+    b = make_plan(state(declared("1")), live(live_sub("1", renewalStatus=False)), options())
+    c = make_plan(state(declared("1")), live(live_sub("1")), options())
+    assert a.subscriptions[0].fingerprint != b.subscriptions[0].fingerprint
+    assert a.subscriptions[0].fingerprint == c.subscriptions[0].fingerprint
