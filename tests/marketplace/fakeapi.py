@@ -156,7 +156,7 @@ class FakeApi:
         return auth.startswith("Bearer ") and expires is not None and self.clock.now < expires
 
     def _route(self, request: httpx.Request, parts: list[str]) -> httpx.Response:
-        body = json.loads(request.content) if request.content else None
+        body: Any = json.loads(request.content) if request.content else {}
         if parts == ["token"]:
             return self._token(request, body)
         if not self._authorised(request):
