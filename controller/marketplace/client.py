@@ -1,0 +1,290 @@
+"""``MarketplaceClient``: the typed async API subset subctl uses (DESIGN.md section 4).
+
+Top of the client pipeline, used by observe (listings), plan (estimates) and apply
+(writes):
+
+    MarketplaceClient -> RetryPolicy (idempotent calls only) -> Authenticator
+        -> Exchange (limits, counting, bounded read, logging, error mapping) -> httpx
+
+The ``httpx.AsyncClient`` is passed in, so the embedded sandbox (``ASGITransport``)
+and tests (``MockTransport``) plug in without patching; ``make_http_client`` builds
+the one used for a real marketplace. Every response body is validated into the live
+models (``models.py``); a body that does not fit is ``ApiProtocolError``.
+
+Retries: GETs, ``PATCH`` (absolute values) and the estimate retry on 5xx/429/no answer.
+``POST /orders`` never retries blindly: see ``ordering.py`` and ``docs/client.md``.
+Approve/withdraw answered with a 4xx re-read the order and succeed if it already is
+where the call wanted it (a retried PATCH whose first try committed).
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable, Mapping
+from typing import Any, TypeVar
+from urllib.parse import quote
+
+import anyio
+import httpx
+import pydantic
+
+from controller.errors import ApiClientError, NotFound, Unauthorized
+from controller.marketplace.auth import Authenticator
+from controller.marketplace.errors_map import parse_model, protocol_error
+from controller.marketplace.exchange import CallCounter, Exchange, Reply, last_correlation_id
+from controller.marketplace.limits import Clock, Limits, Sleep
+from controller.marketplace.models import (
+    ATTR_CANCELLATION_REASON,
+    CODE_APPROVED,
+    CODE_COMPLETED,
+    CODE_WITHDRAWN,
+    Money,
+    Order,
+    OrderStatus,
+    OrderType,
+    Subscription,
+)
+from controller.marketplace.ordering import (
+    ATTR_REQUEST_ID,
+    ORDERS_PATH,
+    OrderPlacer,
+    PlaceOutcome,
+    PlaceResult,
+)
+from controller.marketplace.paging import iter_items
+from controller.marketplace.retry import RetryPolicy
+from controller.marketplace.settings import ApiSettings
+
+__all__ = ["MarketplaceClient", "PlaceOutcome", "PlaceResult", "make_http_client"]
+
+M = TypeVar("M", bound=pydantic.BaseModel)
+
+SUBSCRIPTIONS_PATH = "/subscriptions"
+ESTIMATE_PATH = "/orders/estimate"
+
+
+def make_http_client(settings: ApiSettings) -> httpx.AsyncClient:
+    """The httpx client for a real marketplace: timeouts, pool sized to our concurrency."""
+    return httpx.AsyncClient(
+        timeout=settings.timeout,
+        limits=httpx.Limits(
+            max_connections=settings.max_concurrency,
+            max_keepalive_connections=settings.max_concurrency,
+        ),
+        follow_redirects=False,  # a redirect would re-send credentials somewhere else
+        headers={"Accept": "application/json", "User-Agent": "subctl"},
+    )
+
+
+def _segment(value: str) -> str:
+    """An id as one path segment: non-empty, and unable to reach another path."""
+    if not value or not value.strip():
+        raise ValueError("id must not be empty")
+    return quote(value, safe="")
+
+
+def _query(**values: str | None) -> dict[str, str | int]:
+    return {k: v for k, v in values.items() if v is not None}
+
+
+class MarketplaceClient:
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        settings: ApiSettings,
+        *,
+        sleep: Sleep = anyio.sleep,
+        clock: Clock = time.monotonic,
+        request_ids: Callable[[], str] = lambda: str(uuid.uuid4()),
+    ) -> None:
+        self.settings = settings
+        self.calls = CallCounter()
+        self.limits = Limits(settings.max_concurrency, settings.max_rate, clock=clock, sleep=sleep)
+        self.retry = RetryPolicy.from_settings(settings, sleep=sleep, clock=clock)
+        self._exchange = Exchange(http, settings, self.limits, self.calls)
+        self.auth = Authenticator(self._exchange, settings, self.retry, clock=clock)
+        self._placer = OrderPlacer(
+            self.auth, self.retry, self._orders_of, attempts=settings.order_post_attempts
+        )
+        self._request_ids = request_ids
+
+    def __repr__(self) -> str:
+        return f"MarketplaceClient(base_url={self.settings.base_url!r}, calls={self.calls.total})"
+
+    @property
+    def last_correlation_id(self) -> str | None:
+        """Correlation id of the last answer this task received (for the journal)."""
+        return last_correlation_id()
+
+    # -- plumbing ---------------------------------------------------------------
+
+    async def _idempotent(
+        self,
+        method: str,
+        template: str,
+        path: str,
+        *,
+        params: Mapping[str, str | int] | None = None,
+        body: object = None,
+    ) -> Reply:
+        async def once() -> Reply:
+            return await self.auth.send(method, template, path, params=params, body=body)
+
+        return await self.retry.call(once)
+
+    @staticmethod
+    def _parse(model: type[M], reply: Reply, data: Any = None) -> M:
+        return parse_model(
+            model,
+            reply.body if data is None else data,
+            method=reply.method,
+            path=reply.path,
+            status=reply.status,
+            correlation_id=reply.correlation_id,
+        )
+
+    def _pager(
+        self, path: str, model: type[M], key: Callable[[M], str], query: dict[str, str | int]
+    ) -> AsyncIterator[M]:
+        async def fetch(offset: int, limit: int) -> Reply:
+            params = {**query, "offset": offset, "limit": limit}
+            return await self._idempotent("GET", path, path, params=params)
+
+        return iter_items(
+            fetch,
+            lambda raw, reply: self._parse(model, reply, raw),
+            key,
+            self.settings.page_size,
+        )
+
+    # -- subscriptions ------------------------------------------------------------
+
+    def iter_subscriptions(
+        self, customer_id: str | None = None, status: str | None = None
+    ) -> AsyncIterator[Subscription]:
+        """Every subscription (optionally of one customer / status), page by page."""
+        query = _query(customerId=customer_id, status=status)
+        return self._pager(SUBSCRIPTIONS_PATH, Subscription, lambda s: s.id, query)
+
+    async def get_subscription(self, subscription_id: str) -> Subscription:
+        path = f"{SUBSCRIPTIONS_PATH}/{_segment(subscription_id)}"
+        reply = await self._idempotent("GET", SUBSCRIPTIONS_PATH + "/{id}", path)
+        return self._parse(Subscription, reply)
+
+    async def set_auto_renew(self, subscription_id: str, value: bool) -> Subscription:
+        """``PATCH renewalStatus``: an absolute value, so retrying it is safe."""
+        path = f"{SUBSCRIPTIONS_PATH}/{_segment(subscription_id)}"
+        reply = await self._idempotent(
+            "PATCH", SUBSCRIPTIONS_PATH + "/{id}", path, body={"renewalStatus": value}
+        )
+        if reply.body is None:  # some gateways answer 204: read the result back
+            return await self.get_subscription(subscription_id)
+        return self._parse(Subscription, reply)
+
+    # -- orders ---------------------------------------------------------------------
+
+    def iter_orders(
+        self,
+        subscription_id: str | None = None,
+        customer_id: str | None = None,
+        status: str | None = None,
+        status_code: str | None = None,
+    ) -> AsyncIterator[Order]:
+        query = _query(
+            subscriptionId=subscription_id,
+            customerId=customer_id,
+            status=status,
+            statusCode=status_code,
+        )
+        return self._pager(ORDERS_PATH, Order, lambda o: o.id, query)
+
+    async def _orders_of(self, subscription_id: str) -> list[Order]:
+        return [o async for o in self.iter_orders(subscription_id=subscription_id)]
+
+    async def get_order(self, order_id: str) -> Order:
+        path = f"{ORDERS_PATH}/{_segment(order_id)}"
+        reply = await self._idempotent("GET", ORDERS_PATH + "/{id}", path)
+        return self._parse(Order, reply)
+
+    async def _set_order_code(
+        self, order_id: str, code: str, reached: Callable[[Order], bool]
+    ) -> Order:
+        path = f"{ORDERS_PATH}/{_segment(order_id)}"
+        try:
+            reply = await self._idempotent(
+                "PATCH", ORDERS_PATH + "/{id}", path, body={"statusCode": code}
+            )
+        except ApiClientError as err:
+            if isinstance(err, NotFound | Unauthorized):
+                raise
+            # A retried PATCH whose first attempt committed is refused as a bad
+            # transition; if the order already is where we wanted it, that is success.
+            current = await self.get_order(order_id)
+            if reached(current):
+                return current
+            raise
+        if reply.body is None:
+            return await self.get_order(order_id)
+        return self._parse(Order, reply)
+
+    async def approve_order(self, order_id: str) -> Order:
+        """``PATCH statusCode=AP``: approve a pending (PA) order."""
+        return await self._set_order_code(
+            order_id,
+            CODE_APPROVED,
+            lambda o: (
+                o.statusCode in (CODE_APPROVED, CODE_COMPLETED)
+                or o.status in (OrderStatus.PROCESSING, OrderStatus.COMPLETED)
+            ),
+        )
+
+    async def withdraw_order(self, order_id: str) -> Order:
+        """``PATCH statusCode=CL``: withdraw a not-yet-completed order."""
+        return await self._set_order_code(
+            order_id,
+            CODE_WITHDRAWN,
+            lambda o: o.statusCode == CODE_WITHDRAWN or o.status is OrderStatus.CANCELLED,
+        )
+
+    async def estimate_renewal(self, customer_id: str, subscription_id: str) -> Money:
+        """Price of one renewal term; nothing is created, so it retries like a GET."""
+        body = {
+            "type": OrderType.RENEWAL.value,
+            "customerId": customer_id,
+            "subscriptionId": subscription_id,
+        }
+        reply = await self._idempotent("POST", ESTIMATE_PATH, ESTIMATE_PATH, body=body)
+        order = self._parse(Order, reply)
+        if order.total is None:
+            raise protocol_error(
+                "estimate has no total",
+                method="POST",
+                path=ESTIMATE_PATH,
+                status=reply.status,
+                correlation_id=reply.correlation_id,
+            )
+        return order.total
+
+    async def place_order(
+        self,
+        order_type: OrderType,
+        *,
+        customer_id: str,
+        subscription_id: str,
+        attributes: Mapping[str, str],
+    ) -> PlaceResult:
+        """Place a renewal or cancellation at most once; see ``ordering.py``."""
+        if order_type not in (OrderType.RENEWAL, OrderType.CANCELLATION):
+            raise ValueError(f"subctl places renewal and cancellation orders, not {order_type}")
+        if ATTR_REQUEST_ID in attributes:
+            raise ValueError(f"attribute {ATTR_REQUEST_ID!r} is set by the client")
+        if order_type is OrderType.CANCELLATION and not attributes.get(ATTR_CANCELLATION_REASON):
+            raise ValueError(f"a cancellation needs the {ATTR_CANCELLATION_REASON!r} attribute")
+        return await self._placer.place(
+            order_type,
+            customer_id=customer_id,
+            subscription_id=subscription_id,
+            attributes=dict(attributes),
+            request_id=self._request_ids(),
+        )

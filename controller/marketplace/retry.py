@@ -1,0 +1,114 @@
+"""Retry policy for idempotent calls: exponential back-off with jitter, on tenacity.
+
+Sits between the client's public methods and the exchange layer. Only calls that are
+safe to repeat go through ``RetryPolicy.call``: GETs, PATCHes that set absolute values,
+``POST /orders/estimate`` and ``POST /token``. ``POST /orders`` never does; its
+unknown outcomes are resolved by re-reading (``ordering.py``).
+
+Rules:
+- only errors with ``retryable = True`` (ApiServerError: 5xx/429, ApiUnavailable) retry;
+- the wait before attempt n+1 is ``initial * 2**(n-1)`` capped at ``max_wait``, with
+  jitter, and never shorter than the server's ``Retry-After``;
+- at most ``attempts`` attempts, and no retry whose wait would end after
+  ``total_seconds`` from the first attempt (then the last error is raised);
+- ``set_testing(True)`` switches every wait to zero (like ``stamina.set_testing``);
+  ``sleep``, ``clock`` and ``random`` are injectable for tests that check the waits.
+"""
+
+from __future__ import annotations
+
+import random as _random
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+import anyio
+import tenacity
+
+from controller.errors import ApiError
+from controller.marketplace.limits import Clock, Sleep
+from controller.marketplace.settings import ApiSettings
+
+T = TypeVar("T")
+
+_testing = False
+
+
+def set_testing(on: bool = True) -> None:
+    """Turn all back-off waits off (tests), or back on."""
+    global _testing  # noqa: PLW0603 - a process-wide test switch, like stamina's
+    _testing = on
+
+
+def is_testing() -> bool:
+    return _testing
+
+
+def is_retryable(error: BaseException) -> bool:
+    return isinstance(error, ApiError) and error.retryable
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    attempts: int = 5
+    total_seconds: float = 60.0
+    initial_wait: float = 0.5
+    max_wait: float = 10.0
+    jitter: float = 0.5  # fraction of the back-off that is randomised
+    sleep: Sleep = anyio.sleep
+    clock: Clock = time.monotonic
+    random: Callable[[], float] = field(default=_random.random)
+
+    @classmethod
+    def from_settings(
+        cls,
+        settings: ApiSettings,
+        *,
+        sleep: Sleep = anyio.sleep,
+        clock: Clock = time.monotonic,
+    ) -> RetryPolicy:
+        return cls(
+            attempts=settings.retry_attempts,
+            total_seconds=settings.retry_total_seconds,
+            initial_wait=settings.retry_initial_wait,
+            max_wait=settings.retry_max_wait,
+            sleep=sleep,
+            clock=clock,
+        )
+
+    def backoff(self, attempt: int, error: BaseException | None) -> float:
+        """Seconds to wait after failed attempt number ``attempt`` (1-based)."""
+        if _testing:
+            return 0.0
+        base = min(self.max_wait, self.initial_wait * 2.0 ** (attempt - 1))
+        # Jitter spreads out clients that failed together, so they do not retry in step.
+        wait = base * (1.0 - self.jitter) + base * self.jitter * self.random()
+        if isinstance(error, ApiError) and error.retry_after is not None:
+            wait = max(wait, error.retry_after)
+        return wait
+
+    def within_budget(self, started: float, wait: float) -> bool:
+        return self.clock() - started + wait <= self.total_seconds
+
+    async def call(self, fn: Callable[[], Awaitable[T]]) -> T:
+        """Run ``fn`` until it succeeds, fails for good, or the attempts/time run out."""
+        started = self.clock()
+
+        def wait(state: tenacity.RetryCallState) -> float:
+            error = state.outcome.exception() if state.outcome else None
+            return self.backoff(state.attempt_number, error)
+
+        def stop(state: tenacity.RetryCallState) -> bool:
+            if state.attempt_number >= self.attempts:
+                return True
+            return not self.within_budget(started, state.upcoming_sleep)
+
+        retrying = tenacity.AsyncRetrying(
+            stop=stop,
+            wait=wait,
+            retry=tenacity.retry_if_exception(is_retryable),
+            sleep=self.sleep,
+            reraise=True,
+        )
+        return await retrying(fn)

@@ -1,0 +1,185 @@
+"""Connection settings for the marketplace client: where to call, as whom, how politely.
+
+First step of the client pipeline: the CLI calls ``ApiSettings.from_env`` once, and the
+result (frozen) configures auth, limits, retries and paging. Secrets are wrapped in
+``Secret`` so that no repr, str, f-string or log line of settings can show them.
+
+Target choice (DESIGN.md sections 6 and 7): no URL, or the URL ``sandbox``, selects the
+embedded sandbox (``embedded=True``) with its default credentials; in CI that choice must
+be explicit. A real URL must be https, or plain http to a loopback host, unless
+``SUBCTL_ALLOW_INSECURE_HTTP=1``.
+"""
+
+from __future__ import annotations
+
+import hmac
+import ipaddress
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import httpx
+
+from controller.errors import ConfigError
+
+ENV_API_URL = "SUBCTL_API_URL"
+ENV_USERNAME = "SUBCTL_USERNAME"
+ENV_PASSWORD = "SUBCTL_PASSWORD"  # noqa: S105 - the name of a variable, not a password
+ENV_SUBSCRIPTION_KEY = "SUBCTL_SUBSCRIPTION_KEY"
+ENV_MARKETPLACE = "SUBCTL_MARKETPLACE"
+ENV_ALLOW_INSECURE = "SUBCTL_ALLOW_INSECURE_HTTP"
+
+SANDBOX_TARGET = "sandbox"
+# Never resolved: the embedded sandbox is reached through an in-process transport.
+EMBEDDED_BASE_URL = "http://embedded-sandbox.invalid"
+SANDBOX_USERNAME = "sandbox"
+SANDBOX_PASSWORD = "sandbox"  # noqa: S105 - the sandbox's documented default
+SANDBOX_SUBSCRIPTION_KEY = "sandbox-key"
+
+_LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost"})
+
+
+class Secret:
+    """A string that never shows itself: repr and str are ``***``; ``reveal()`` gives it."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "'***'"
+
+    def __str__(self) -> str:
+        return "***"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Secret):
+            return NotImplemented
+        return hmac.compare_digest(self._value.encode(), other._value.encode())
+
+    def __hash__(self) -> int:
+        return hash(("Secret", self._value))
+
+    def __bool__(self) -> bool:
+        return bool(self._value)
+
+    def __reduce__(self) -> tuple[object, ...]:
+        # Pickling a secret would write it to wherever the pickle goes (plan files, caches).
+        raise TypeError("Secret values cannot be pickled")
+
+
+@dataclass(frozen=True)
+class ApiSettings:
+    """Everything the client needs to reach one marketplace; immutable once built."""
+
+    base_url: str
+    username: str
+    password: Secret
+    subscription_key: Secret
+    marketplace: str = "uk"
+    embedded: bool = False
+    page_size: int = 100
+    connect_timeout: float = 10.0
+    read_timeout: float = 30.0
+    max_concurrency: int = 8
+    max_rate: float = 20.0  # requests per second, client-wide
+    retry_attempts: int = 5
+    retry_total_seconds: float = 60.0  # no call keeps retrying longer than this
+    retry_initial_wait: float = 0.5
+    retry_max_wait: float = 10.0
+    token_refresh_margin: float = 60.0  # seconds before expiry a token is replaced
+    max_body_bytes: int = 10 * 1024 * 1024
+    order_post_attempts: int = 3  # POST /orders sent at most this often per placement
+
+    def __post_init__(self) -> None:
+        if self.page_size < 1:
+            raise ConfigError(f"page size must be at least 1, not {self.page_size}")
+        if self.max_concurrency < 1:
+            raise ConfigError(f"max concurrency must be at least 1, not {self.max_concurrency}")
+        if self.max_rate <= 0:
+            raise ConfigError(f"max rate must be positive, not {self.max_rate}")
+        if self.retry_attempts < 1 or self.order_post_attempts < 1:
+            raise ConfigError("attempt counts must be at least 1")
+
+    @property
+    def timeout(self) -> httpx.Timeout:
+        return httpx.Timeout(self.read_timeout, connect=self.connect_timeout)
+
+    @classmethod
+    def from_env(
+        cls,
+        api_url_option: str | None,
+        *,
+        marketplace_option: str | None = None,
+        environ: Mapping[str, str] | None = None,
+        refuse_implicit_sandbox_in_ci: bool = True,
+    ) -> ApiSettings:
+        """Settings from ``--api-url`` (wins) or the ``SUBCTL_*`` environment."""
+        env = os.environ if environ is None else environ
+        url = (api_url_option or env.get(ENV_API_URL) or "").strip()
+        marketplace = (marketplace_option or env.get(ENV_MARKETPLACE) or "uk").strip().lower()
+        if not url:
+            if refuse_implicit_sandbox_in_ci and env.get("CI"):
+                raise ConfigError(
+                    f"no marketplace chosen and CI is set: set {ENV_API_URL} to the API URL, "
+                    f"or {ENV_API_URL}={SANDBOX_TARGET} for the local sandbox"
+                )
+            url = SANDBOX_TARGET
+        if url == SANDBOX_TARGET:
+            return cls(
+                base_url=EMBEDDED_BASE_URL,
+                username=env.get(ENV_USERNAME) or SANDBOX_USERNAME,
+                password=Secret(env.get(ENV_PASSWORD) or SANDBOX_PASSWORD),
+                subscription_key=Secret(env.get(ENV_SUBSCRIPTION_KEY) or SANDBOX_SUBSCRIPTION_KEY),
+                marketplace=marketplace,
+                embedded=True,
+            )
+        base_url = check_base_url(url, allow_insecure=env.get(ENV_ALLOW_INSECURE) == "1")
+        missing = [
+            name for name in (ENV_USERNAME, ENV_PASSWORD, ENV_SUBSCRIPTION_KEY) if not env.get(name)
+        ]
+        if missing:
+            raise ConfigError(f"{', '.join(missing)} must be set to call {base_url}")
+        return cls(
+            base_url=base_url,
+            username=env[ENV_USERNAME],
+            password=Secret(env[ENV_PASSWORD]),
+            subscription_key=Secret(env[ENV_SUBSCRIPTION_KEY]),
+            marketplace=marketplace,
+        )
+
+
+def check_base_url(url: str, *, allow_insecure: bool = False) -> str:
+    """Validate an API base URL and return it without a trailing slash."""
+    try:
+        parsed = httpx.URL(url)
+    except (httpx.InvalidURL, TypeError, ValueError):
+        raise ConfigError("API URL is not a valid URL") from None
+    if parsed.scheme not in ("http", "https") or not parsed.host:
+        raise ConfigError("API URL must start with https:// (or http:// for a local server)")
+    if parsed.userinfo:
+        # Credentials in a URL end up in logs and shell history; they belong in SUBCTL_*.
+        raise ConfigError(
+            f"API URL must not contain credentials; use {ENV_USERNAME}/{ENV_PASSWORD}"
+        )
+    if parsed.query or parsed.fragment:
+        raise ConfigError("API URL must not have a query or fragment")
+    if parsed.scheme == "http" and not allow_insecure and not is_loopback(parsed.host):
+        raise ConfigError(
+            f"refusing plain http:// to {parsed.host}: credentials would travel unencrypted; "
+            f"use https:// (or set {ENV_ALLOW_INSECURE}=1 for a trusted network)"
+        )
+    return str(parsed).rstrip("/")
+
+
+def is_loopback(host: str) -> bool:
+    if host.lower() in _LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False

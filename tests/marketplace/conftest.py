@@ -1,0 +1,71 @@
+"""Shared fixtures for the client tests: fake clock, fake API, clients wired to them."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from controller.marketplace.client import MarketplaceClient
+from controller.marketplace.retry import set_testing
+from controller.marketplace.settings import ApiSettings, Secret
+from tests.marketplace.fakeapi import PASSWORD, SUBSCRIPTION_KEY, USERNAME, FakeApi, FakeClock
+
+BASE_URL = "https://api.marketplace.test/v1"
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture(autouse=True)
+def _no_backoff() -> Iterator[None]:
+    """Back-off off by default; tests about waits switch it on with ``backoff``."""
+    set_testing(True)
+    yield
+    set_testing(False)
+
+
+@pytest.fixture
+def backoff() -> None:
+    set_testing(False)
+
+
+def make_settings(**overrides: Any) -> ApiSettings:
+    values: dict[str, Any] = {
+        "base_url": BASE_URL,
+        "username": USERNAME,
+        "password": Secret(PASSWORD),
+        "subscription_key": Secret(SUBSCRIPTION_KEY),
+        "max_rate": 1000.0,
+    }
+    values.update(overrides)
+    return ApiSettings(**values)
+
+
+def make_client(http: httpx.AsyncClient, clock: FakeClock, **overrides: Any) -> MarketplaceClient:
+    return MarketplaceClient(http, make_settings(**overrides), sleep=clock.sleep, clock=clock)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def api(clock: FakeClock) -> FakeApi:
+    return FakeApi(clock)
+
+
+@pytest.fixture
+async def http(api: FakeApi) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(transport=api.transport()) as client:
+        yield client
+
+
+@pytest.fixture
+def client(http: httpx.AsyncClient, clock: FakeClock) -> MarketplaceClient:
+    return make_client(http, clock)
