@@ -16,7 +16,10 @@ from dataclasses import dataclass
 import click
 
 from controller import __version__
-from controller.errors import EXIT_ERROR, ControllerError, exit_code_for
+from controller.errors import EXIT_ERROR, EXIT_OK, ControllerError, exit_code_for
+from controller.spec.loader import check_specs
+from controller.spec.schema import schema_json
+from controller.spec.summary import render_json, render_text
 
 
 @dataclass(frozen=True)
@@ -73,3 +76,42 @@ def main(ctx: click.Context, verbosity: int, quiet: bool, no_color: bool) -> Non
     """Keep Comms Care subscriptions in the state that git declares."""
     _setup_logging(verbosity, quiet)
     ctx.obj = GlobalOptions(verbosity=verbosity, quiet=quiet, color=not no_color)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text: problems on stderr, a summary; json: one object on stdout.",
+)
+def validate(paths: tuple[str, ...], fmt: str) -> None:
+    """Check spec files (YAML) and directories of them; exit 0 valid, 1 invalid."""
+
+    def body() -> int:
+        report = check_specs(paths)
+        if fmt == "json":
+            click.echo(render_json(report))
+        else:
+            out = render_text(report)
+            for line in out.stdout:
+                click.echo(line)
+            for line in out.stderr:
+                click.echo(line, err=True)
+        return EXIT_OK if report.valid else EXIT_ERROR
+
+    _run(body)
+
+
+@main.command()
+def schema() -> None:
+    """Print the JSON Schema of a spec document (SubscriptionSet)."""
+    _run(lambda: _echo_raw(schema_json()))
+
+
+def _echo_raw(text: str) -> int:
+    click.echo(text, nl=False)
+    return EXIT_OK
