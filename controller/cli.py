@@ -12,14 +12,20 @@ import logging
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from controller import __version__
-from controller.errors import EXIT_ERROR, EXIT_OK, ControllerError, exit_code_for
+from controller.durations import parse_duration
+from controller.errors import EXIT_ERROR, EXIT_OK, ControllerError, SpecErrors, exit_code_for
 from controller.spec.loader import check_specs
 from controller.spec.schema import schema_json
 from controller.spec.summary import render_json, render_text
+
+if TYPE_CHECKING:
+    from controller.runner import Common
 
 
 @dataclass(frozen=True)
@@ -27,6 +33,8 @@ class GlobalOptions:
     verbosity: int
     quiet: bool
     color: bool
+    api_url: str | None = None
+    marketplace: str | None = None
 
 
 def _run(body: Callable[[], int]) -> None:
@@ -34,6 +42,12 @@ def _run(body: Callable[[], int]) -> None:
     log = logging.getLogger("subctl")
     try:
         code = body()
+    except SpecErrors as err:
+        # One line per problem, each ``path:line:col: message``, as validate prints them.
+        for problem in err.problems:
+            click.echo(str(problem), err=True)
+        click.echo(f"error: {len(err.problems)} problem(s) in the spec files", err=True)
+        code = exit_code_for(err)
     except ControllerError as err:
         click.echo(f"error: {err}", err=True)
         code = exit_code_for(err)
@@ -71,11 +85,26 @@ def _setup_logging(verbosity: int, quiet: bool) -> None:
 @click.option("-v", "--verbose", "verbosity", count=True, help="More log detail on stderr (-vv).")
 @click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr.")
 @click.option("--no-color", is_flag=True, help="Plain output, no colours.")
+@click.option("--api-url", envvar="SUBCTL_API_URL", help="Marketplace API URL, or 'sandbox'.")
+@click.option("--marketplace", envvar="SUBCTL_MARKETPLACE", help="Marketplace code (default uk).")
 @click.pass_context
-def main(ctx: click.Context, verbosity: int, quiet: bool, no_color: bool) -> None:
+def main(
+    ctx: click.Context,
+    verbosity: int,
+    quiet: bool,
+    no_color: bool,
+    api_url: str | None,
+    marketplace: str | None,
+) -> None:
     """Keep Comms Care subscriptions in the state that git declares."""
     _setup_logging(verbosity, quiet)
-    ctx.obj = GlobalOptions(verbosity=verbosity, quiet=quiet, color=not no_color)
+    ctx.obj = GlobalOptions(
+        verbosity=verbosity,
+        quiet=quiet,
+        color=not no_color,
+        api_url=api_url,
+        marketplace=marketplace,
+    )
 
 
 @main.command()
@@ -115,3 +144,128 @@ def schema() -> None:
 def _echo_raw(text: str) -> int:
     click.echo(text, nl=False)
     return EXIT_OK
+
+
+def _connection_options(fn: Callable[..., None]) -> Callable[..., None]:
+    """Options shared by plan and apply (the connection ones may also come first)."""
+    decorators = [
+        click.argument("paths", nargs=-1, required=True),
+        click.option("--api-url", help="Marketplace API URL, or 'sandbox' (SUBCTL_API_URL)."),
+        click.option("--marketplace", help="Marketplace code (SUBCTL_MARKETPLACE, default uk)."),
+        click.option(
+            "--format",
+            "fmt",
+            type=click.Choice(["text", "json", "markdown"]),
+            default="text",
+            show_default=True,
+        ),
+        click.option(
+            "--stuck-after",
+            default="72h",
+            show_default=True,
+            help="Flag open orders older than this (e.g. 72h, 3d).",
+        ),
+        click.option(
+            "--warn-days",
+            type=click.IntRange(min=0),
+            default=14,
+            show_default=True,
+            help="Warn when auto-renew fires within N days against the spec.",
+        ),
+        click.option(
+            "--summary",
+            type=click.Path(dir_okay=False, path_type=Path),
+            help="Also write a JSON summary for later CI steps.",
+        ),
+    ]
+    for decorator in reversed(decorators):
+        fn = decorator(fn)
+    return fn
+
+
+def _common(ctx: click.Context, params: dict[str, Any]) -> Common:
+    from controller.runner import Common  # noqa: PLC0415 - runner imports httpx, anyio, rich
+
+    glob: GlobalOptions = ctx.obj
+    return Common(
+        paths=tuple(params["paths"]),
+        api_url=params["api_url"] or glob.api_url,
+        marketplace=params["marketplace"] or glob.marketplace,
+        fmt=params["fmt"],
+        color=glob.color,
+        quiet=glob.quiet,
+        stuck_after=parse_duration(params["stuck_after"], "--stuck-after"),
+        warn_days=params["warn_days"],
+        summary=params["summary"],
+    )
+
+
+@main.command()
+@_connection_options
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Save the plan (JSON, with live-state fingerprints) for apply --plan.",
+)
+@click.option(
+    "--detailed-exitcode", is_flag=True, help="Exit 0 with no changes, 2 with changes, 1 on errors."
+)
+@click.pass_context
+def plan(ctx: click.Context, /, out: Path | None, detailed_exitcode: bool, **params: Any) -> None:
+    """Show what apply would change: exit 0 ok, 2 changes (--detailed-exitcode), 1 error."""
+    from controller.runner import run_plan  # noqa: PLC0415 - keeps validate/schema fast
+
+    _run(lambda: run_plan(_common(ctx, params), out, detailed_exitcode))
+
+
+@main.command(name="apply")
+@_connection_options
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.option(
+    "--plan",
+    "plan_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Apply exactly this saved plan; refused if live state changed since.",
+)
+@click.option("--max-cancellations", type=click.IntRange(min=0), default=5, show_default=True)
+@click.option(
+    "--wait",
+    "wait",
+    default=None,
+    help="Wait this long (90s, 10m) for approved cancellations to complete.",
+)
+@click.option("--concurrency", type=click.IntRange(min=1, max=64), default=8, show_default=True)
+@click.option(
+    "--journal",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="JSON Lines record of every write (default .subctl/journal.jsonl).",
+)
+@click.pass_context
+def apply_command(
+    ctx: click.Context,
+    /,
+    yes: bool,
+    plan_file: Path | None,
+    max_cancellations: int,
+    wait: str | None,
+    concurrency: int,
+    journal: Path | None,
+    **params: Any,
+) -> None:
+    """Make live state match the specs: exit 0 applied, 1 error, 3 refused by a guard."""
+    from controller.runner import run_apply  # noqa: PLC0415 - keeps validate/schema fast
+
+    def body() -> int:
+        common = _common(ctx, params)
+        wait_seconds = parse_duration(wait, "--wait") if wait is not None else None
+        return run_apply(
+            common,
+            yes=yes,
+            plan_file=plan_file,
+            max_cancellations=max_cancellations,
+            wait_seconds=wait_seconds,
+            concurrency=concurrency,
+            journal_path=journal,
+        )
+
+    _run(body)
