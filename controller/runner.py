@@ -96,7 +96,7 @@ def run_plan(common: Common, out: Path | None, detailed_exitcode: bool) -> int:
             return await observe_and_plan(client, desired, _plan_options(common, settings))
 
     plan = anyio.run(go)
-    click.echo(render_plan(plan, common.fmt, rich=_rich(common)), nl=False)
+    click.echo(render_plan(plan, common.fmt, rich=_rich(common), color=common.color), nl=False)
     if out is not None:
         _write_text(out, plan.to_json())
     if common.summary is not None:
@@ -161,7 +161,7 @@ def run_apply(
     def on_plan(plan: Plan) -> None:
         shown.append(plan)
         if common.fmt == "text":
-            click.echo(render_plan(plan, "text", rich=_rich(common)), nl=False)
+            click.echo(render_plan(plan, "text", rich=_rich(common), color=common.color), nl=False)
         progress.start(len(plan.steps))
 
     def on_step(outcome: StepOutcome) -> None:
@@ -186,13 +186,17 @@ def run_apply(
     except GuardError as err:
         progress.stop()
         if common.summary is not None:
-            plan = shown[0] if shown else None
-            _write_json(common.summary, apply_summary(None, refused=str(err), plan=plan))
+            refused = (
+                plan_summary(shown[0], refused=str(err))
+                if shown
+                else {"formatVersion": 1, "has_changes": None, "guard_refusals": [str(err)]}
+            )
+            _write_json(common.summary, refused)
         raise
     progress.stop()
-    click.echo(render_apply(result, common.fmt, rich=_rich(common)), nl=False)
+    click.echo(render_apply(result, common.fmt, rich=_rich(common), color=common.color), nl=False)
     if common.summary is not None:
-        _write_json(common.summary, apply_summary(result, refused=None, plan=result.plan))
+        _write_json(common.summary, apply_summary(result))
     failed = result.count(Outcome.FAILED)
     return (
         EXIT_OK if not result.errors and not failed and not result.stillProcessing else EXIT_ERROR

@@ -24,6 +24,14 @@ from click.testing import CliRunner
 from controller.cli import main
 
 USER, PASSWORD, KEY = "e2e-user", "e2e-password-7f3a", "e2e-key-91bc"
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def process_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment for a child python: this checkout importable from any folder."""
+    env = {**os.environ, **(extra or {})}
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH")) if p)
+    return env
 
 
 def sub(
@@ -69,7 +77,7 @@ def order(
         attrs["placedBy"] = "subctl"
     data: dict[str, Any] = {
         "id": order_id,
-        "orderNumber": f"SO{order_id}",
+        "orderNumber": f"SO{order_id.zfill(6)}",
         "type": type_,
         "customerId": customer,
         "subscriptionId": sub_id,
@@ -155,7 +163,9 @@ def start_server(tmp: Path, seed: Mapping[str, Any], *extra: str) -> Server:
         "--username", USER, "--password", PASSWORD, "--subscription-key", KEY,
         *extra,
     ]  # fmt: skip
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=process_env()
+    )
     assert proc.stdout is not None
     line = proc.stdout.readline()
     if "listening on" not in line:
@@ -206,7 +216,7 @@ def subctl(server: Server | None, *args: str, input_: str | None = None) -> Resu
 
 
 def subctl_process(server: Server | None, *args: str, cwd: Path) -> Result:
-    env = {**os.environ, **env_for(server)}
+    env = process_env(env_for(server))
     proc = subprocess.run(
         [sys.executable, "-m", "controller", *args],
         cwd=cwd,

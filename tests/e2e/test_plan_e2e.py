@@ -112,7 +112,7 @@ def test_every_rule_end_to_end(sandbox: StartServer, tmp_path: Path) -> None:
         "110": "portal-cancellation",
         "120": "order-error",
     }
-    assert "SO9120" in next(e["message"] for e in plan["errors"] if e["subscriptionId"] == "120")
+    assert "SO009120" in next(e["message"] for e in plan["errors"] if e["subscriptionId"] == "120")
     assert progress == {
         "106": "provisioning",
         "118": "awaiting-manual-approval",
@@ -132,11 +132,12 @@ def test_every_rule_end_to_end(sandbox: StartServer, tmp_path: Path) -> None:
     assert (renew["terms"], renew["newExpiry"]) == (3, "2030-03-31")
     assert renew["price"] == {"amount": "211.50", "currency": "GBP"}
     assert plan["totals"]["cost"] == {"GBP": "211.50"}
-    assert subs["121"]["withdrawnOrders"] == ["SO9121"]
+    assert subs["121"]["withdrawnOrders"] == ["SO009121"]
     assert [d["subscriptionId"] for d in plan["drift"]] == ["105"]
     assert [s["orderId"] for s in plan["stuck"]] == ["9122"]
     assert plan["unmanagedCount"] == 2
-    assert subs["113"]["status"] == "in-sync" and subs["101"]["status"] == "in-sync"
+    assert subs["113"]["status"] == "in-sync"
+    assert subs["101"]["status"] == "in-sync"
     saved = Plan.from_json(Path("plan.json").read_text())
     assert saved.subscriptions[0].fingerprint
     assert Plan.from_json(saved.to_json()) == saved
@@ -155,8 +156,10 @@ def test_plan_exit_codes(sandbox: StartServer, tmp_path: Path) -> None:
     assert both.code == 1
     assert [s["action"] for s in both.json()["subscriptions"][0]["steps"]] == ["set-auto-renew"]
     bad = tmp_path / "bad.yaml"
-    bad.write_text("apiVersion: subctl/v1\nkind: SubscriptionSet\nmetadata: {name: x}\n"
-                   "subscriptions:\n  - id: 1\n    state: paused\n")
+    bad.write_text(
+        "apiVersion: subctl/v1\nkind: SubscriptionSet\nmetadata: {name: x}\n"
+        "subscriptions:\n  - id: 1\n    state: paused\n"
+    )
     invalid = subctl(server, "plan", str(bad))
     assert invalid.code == 1
     assert f"{bad}:6:" in invalid.stderr
