@@ -27,6 +27,7 @@ from controller.errors import (
     GuardError,
     PlanError,
 )
+from controller.marketplace.models import Order
 from controller.marketplace.settings import ApiSettings
 from controller.observe import observe_and_plan
 from controller.plan.inputs import PlanOptions
@@ -167,6 +168,13 @@ def run_apply(
     def on_step(outcome: StepOutcome) -> None:
         progress.advance(outcome)
 
+    def on_order_done(order: Order) -> None:
+        if not common.quiet:
+            _echo_err(
+                f"order {order.orderNumber or order.id} ({order.type.value}, subscription "
+                f"{order.subscriptionId}) is now {order.status.value}"
+            )
+
     async def go() -> ApplyResult:
         async with open_client(settings, announce=_echo_err) as client:
             return await apply(
@@ -179,6 +187,7 @@ def run_apply(
                 confirm=(lambda _p: True) if yes else _confirm_on_terminal(common),
                 on_plan=on_plan,
                 on_step=on_step,
+                on_order_done=on_order_done,
             )
 
     try:

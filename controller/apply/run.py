@@ -17,10 +17,11 @@ from controller.apply.journal import Journal
 from controller.apply.wait import wait_for_vendor
 from controller.errors import GuardError
 from controller.marketplace.client import MarketplaceClient
+from controller.marketplace.models import Order, OrderStatus
 from controller.observe import collect_live, observe_and_plan
 from controller.plan.inputs import PlanOptions
 from controller.plan.model import Issue, IssueCode, Plan, ProgressKind
-from controller.plan.outcome import ApplyResult, StepOutcome
+from controller.plan.outcome import ApplyResult, Outcome, StepOutcome
 from controller.plan.planner import fingerprint
 from controller.spec.models import DesiredState
 
@@ -73,6 +74,7 @@ async def apply(
     confirm: Callable[[Plan], bool] = lambda _plan: True,
     on_plan: Callable[[Plan], None] | None = None,
     on_step: Callable[[StepOutcome], None] | None = None,
+    on_order_done: Callable[[Order], None] | None = None,
 ) -> ApplyResult:
     started = dt.datetime.now(dt.UTC)
     if saved_plan is not None:
@@ -94,20 +96,33 @@ async def apply(
     )
     report = await executor.run(plan)
     errors = [*plan.errors, *report.failures]
+    outcomes = list(report.outcomes)
     still: list[str] = []
     waited: float | None = None
     if options.wait_seconds is not None:
         follow = list(report.approved) + [
             p.orderId
             for p in plan.inProgress
-            if p.kind is ProgressKind.WAITING_FOR_VENDOR and p.orderId is not None
+            if p.kind is ProgressKind.WAITING_FOR_VENDOR and p.orderId and p.placedBySubctl
         ]
         if follow:
             before = dt.datetime.now(dt.UTC)
+            finished: dict[str, Order] = {}
+
+            def done(order: Order) -> None:
+                finished[order.id] = order
+                if on_order_done is not None:
+                    on_order_done(order)
+
             left = await wait_for_vendor(
-                client, follow, options.wait_seconds, poll_interval=options.poll_interval
+                client,
+                follow,
+                options.wait_seconds,
+                poll_interval=options.poll_interval,
+                on_done=done,
             )
             waited = (dt.datetime.now(dt.UTC) - before).total_seconds()
+            outcomes = [_after_wait(o, finished) for o in outcomes]
             for order_id, order in left:
                 name = (order.orderNumber if order else None) or order_id
                 still.append(name)
@@ -124,8 +139,30 @@ async def apply(
         startedAt=started,
         finishedAt=dt.datetime.now(dt.UTC),
         plan=plan,
-        outcomes=tuple(report.outcomes),
+        outcomes=tuple(outcomes),
         errors=tuple(errors),
         stillProcessing=tuple(still),
         waitedSeconds=waited,
+    )
+
+
+def _after_wait(outcome: StepOutcome, finished: dict[str, Order]) -> StepOutcome:
+    """An approve step whose order the vendor finished while we waited."""
+    order = finished.get(outcome.orderId or "")
+    if order is None or outcome.outcome is not Outcome.IN_PROGRESS:
+        return outcome
+    if order.status is OrderStatus.COMPLETED:
+        return outcome.model_copy(
+            update={
+                "outcome": Outcome.SUCCEEDED,
+                "message": f"cancellation order {order.orderNumber or order.id} completed by "
+                "the vendor; the subscription is cancelled",
+            }
+        )
+    return outcome.model_copy(
+        update={
+            "outcome": Outcome.FAILED,
+            "message": f"order {order.orderNumber or order.id} ended {order.status.value} "
+            "at the vendor",
+        }
     )

@@ -98,6 +98,7 @@ class InProgress(_Value):
     message: str
     orderId: str | None = None
     orderNumber: str | None = None
+    placedBySubctl: bool | None = None  # apply --wait follows only subctl's own orders
 
 
 class Change(_Value):

@@ -342,6 +342,7 @@ def _plan_cancelled(
                     "waiting for the vendor to complete it",
                     orderId=order.id,
                     orderNumber=order.orderNumber,
+                    placedBySubctl=order.placed_by_subctl,
                 )
             )
         return base.model_copy(update={"status": "in-progress"})
