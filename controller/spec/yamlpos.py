@@ -57,6 +57,8 @@ _BOM = b"\xef\xbb\xbf"
 # Only its stateless scalar helpers are used (int, float, timestamp forms).
 _SCALARS = SafeConstructor()
 _RESOLVED_CACHE_MAX = 4096
+# Shared by every loader: a plain word always resolves to the same tag.
+_RESOLVED: dict[str, str] = {}
 
 
 class _FastLoader(_Loader):
@@ -67,17 +69,15 @@ class _FastLoader(_Loader):
     the answer per plain word halves the time to read a large repository.
     """
 
-    _resolved: dict[str, str] = {}  # noqa: RUF012 - shared on purpose: the answer never varies
-
     def resolve(self, kind: type[Node], value: Any, implicit: tuple[bool, bool]) -> str:
         if kind is ScalarNode:
             if not implicit[0]:
                 return _STR
-            tag = self._resolved.get(value)
+            tag = _RESOLVED.get(value)
             if tag is None:
-                tag = super().resolve(kind, value, implicit)
-                if len(self._resolved) < _RESOLVED_CACHE_MAX:
-                    self._resolved[value] = tag
+                tag = super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
+                if len(_RESOLVED) < _RESOLVED_CACHE_MAX:
+                    _RESOLVED[value] = tag
             return tag
         return _MAP if kind is MappingNode else _SEQ
 
