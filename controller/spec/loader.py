@@ -56,7 +56,7 @@ class _Registry:
         metadata = doc.data.get("metadata")
         name = metadata.get("name") if isinstance(metadata, dict) else None
         if isinstance(name, str):
-            self._claim(self.names, name, doc, ("metadata", "name"), f"metadata.name '{name}'")
+            self._claim(self.names, name, doc, ("metadata", "name"), f"'{name}'")
         entries = doc.data.get("subscriptions")
         if not isinstance(entries, list):
             return

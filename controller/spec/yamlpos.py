@@ -186,7 +186,9 @@ class _Builder:
 
     def _mapping(self, node: MappingNode, loc: Loc, depth: int) -> tuple[Any, int]:
         if node.tag != _MAP:
-            raise _Fatal(node, f"tag {_short_tag(node.tag)} is not allowed: plain YAML only")
+            raise _Fatal(
+                node, f"tag {_short_tag(node.tag)} is not allowed: plain YAML only (safe loading)"
+            )
         out: dict[str, Any] = {}
         first_line: dict[str, int] = {}
         size = 1
@@ -197,7 +199,10 @@ class _Builder:
             if key_node.tag == _MERGE:
                 raise _Fatal(key_node, "merge keys (<<) are not supported; use defaults instead")
             if key_node.tag not in _SCALAR_TAGS:
-                raise _Fatal(key_node, f"tag {_short_tag(key_node.tag)} is not allowed")
+                raise _Fatal(
+                    key_node,
+                    f"tag {_short_tag(key_node.tag)} is not allowed: plain YAML only (safe loading)",
+                )
             name = key_node.value
             if name in first_line:
                 self._problem(
@@ -214,7 +219,9 @@ class _Builder:
 
     def _sequence(self, node: SequenceNode, loc: Loc, depth: int) -> tuple[Any, int]:
         if node.tag != _SEQ:
-            raise _Fatal(node, f"tag {_short_tag(node.tag)} is not allowed: plain YAML only")
+            raise _Fatal(
+                node, f"tag {_short_tag(node.tag)} is not allowed: plain YAML only (safe loading)"
+            )
         out: list[Any] = []
         size = 1
         for index, item in enumerate(node.value):
