@@ -134,8 +134,9 @@ def _pos(node: Node) -> Pos:
     return (node.start_mark.line + 1, node.start_mark.column + 1)
 
 
-def _short_tag(tag: str) -> str:
-    return "!!" + tag[len(_T) :] if tag.startswith(_T) else tag
+def _refused_tag(node: Node, tag: str) -> _Fatal:
+    short = "!!" + tag[len(_T) :] if tag.startswith(_T) else tag
+    return _Fatal(node, f"tag {short} is not allowed: plain YAML only (safe loading)")
 
 
 def _kind(value: Any) -> str:
@@ -186,9 +187,7 @@ class _Builder:
 
     def _mapping(self, node: MappingNode, loc: Loc, depth: int) -> tuple[Any, int]:
         if node.tag != _MAP:
-            raise _Fatal(
-                node, f"tag {_short_tag(node.tag)} is not allowed: plain YAML only (safe loading)"
-            )
+            raise _refused_tag(node, node.tag)
         out: dict[str, Any] = {}
         first_line: dict[str, int] = {}
         size = 1
@@ -199,10 +198,7 @@ class _Builder:
             if key_node.tag == _MERGE:
                 raise _Fatal(key_node, "merge keys (<<) are not supported; use defaults instead")
             if key_node.tag not in _SCALAR_TAGS:
-                raise _Fatal(
-                    key_node,
-                    f"tag {_short_tag(key_node.tag)} is not allowed: plain YAML only (safe loading)",
-                )
+                raise _refused_tag(key_node, key_node.tag)
             name = key_node.value
             if name in first_line:
                 self._problem(
@@ -219,9 +215,7 @@ class _Builder:
 
     def _sequence(self, node: SequenceNode, loc: Loc, depth: int) -> tuple[Any, int]:
         if node.tag != _SEQ:
-            raise _Fatal(
-                node, f"tag {_short_tag(node.tag)} is not allowed: plain YAML only (safe loading)"
-            )
+            raise _refused_tag(node, node.tag)
         out: list[Any] = []
         size = 1
         for index, item in enumerate(node.value):
@@ -253,7 +247,7 @@ class _Builder:
                 return _SCALARS.construct_yaml_timestamp(node)
             except (ValueError, ConstructorError):
                 return text  # 2027-02-30 and the like: reported by validation as a bad date
-        raise _Fatal(node, f"tag {_short_tag(tag)} is not allowed: plain YAML only (safe loading)")
+        raise _refused_tag(node, tag)
 
     def _problem(self, node: Node, message: str) -> None:
         line, col = _pos(node)
