@@ -27,11 +27,12 @@ def main(argv: list[str]) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         files = write_specs(Path(tmp) / "specs", n, per_file)
         size = sum(path.stat().st_size for path in files)
-        times = []
+        times, cpu = [], []
         for _ in range(RUNS):
-            start = time.perf_counter()
+            start, start_cpu = time.perf_counter(), time.process_time()
             state = load_specs([Path(tmp) / "specs"])
             times.append(time.perf_counter() - start)
+            cpu.append(time.process_time() - start_cpu)
         assert len(state.subscriptions) == n
         tracemalloc.start()
         load_specs([Path(tmp) / "specs"])
@@ -40,6 +41,8 @@ def main(argv: list[str]) -> int:
     median = statistics.median(times)
     print(f"validate {n} subscriptions in {len(files)} files ({size / 1024:.0f} KiB)")
     print(f"  median {median:.3f} s, min {min(times):.3f} s, max {max(times):.3f} s ({RUNS} runs)")
+    # CPU time is the steadier figure on a shared machine; wall time is what users wait.
+    print(f"  median CPU time {statistics.median(cpu):.3f} s")
     print(f"  peak traced memory {peak / 1048576:.1f} MiB")
     verdict = "ok" if median < TARGET_SECONDS else "SLOWER THAN TARGET"
     print(f"  target < {TARGET_SECONDS:.1f} s: {verdict}")

@@ -191,26 +191,39 @@ class _Builder:
         out: dict[str, Any] = {}
         first_line: dict[str, int] = {}
         size = 1
+        # Hot loop of the spec stage (one pass per key of every file): the common case
+        # of a plain scalar value is handled inline rather than through build().
+        keys, values = self.positions.keys, self.positions.values
         for key_node, value_node in node.value:
-            if not isinstance(key_node, ScalarNode):
+            if type(key_node) is not ScalarNode:
                 self._problem(key_node, "a mapping key must be a plain word, not a list or mapping")
                 continue
-            if key_node.tag == _MERGE:
-                raise _Fatal(key_node, "merge keys (<<) are not supported; use defaults instead")
-            if key_node.tag not in _SCALAR_TAGS:
-                raise _refused_tag(key_node, key_node.tag)
+            tag = key_node.tag
+            if tag != _STR and tag not in _SCALAR_TAGS:
+                if tag == _MERGE:
+                    raise _Fatal(
+                        key_node, "merge keys (<<) are not supported; use defaults instead"
+                    )
+                raise _refused_tag(key_node, tag)
             name = key_node.value
+            mark = key_node.start_mark
             if name in first_line:
-                self._problem(
-                    key_node, f"duplicate key '{name}' (first at line {first_line[name]})"
-                )
+                message = f"duplicate key '{name}' (first at line {first_line[name]})"
+                self._problem(key_node, message)
                 continue
-            first_line[name] = key_node.start_mark.line + 1
+            first_line[name] = mark.line + 1
             child = (*loc, name)
-            self.positions.keys[child] = _pos(key_node)
-            value, child_size = self.build(value_node, child, depth + 1)
-            out[name] = value
-            size += child_size
+            keys[child] = (mark.line + 1, mark.column + 1)
+            if type(value_node) is ScalarNode:
+                mark = value_node.start_mark
+                values[child] = (mark.line + 1, mark.column + 1)
+                value_tag = value_node.tag
+                out[name] = value_node.value if value_tag == _STR else self._scalar(value_node)
+                self.unique += 1
+                size += 1
+            else:
+                out[name], child_size = self.build(value_node, child, depth + 1)
+                size += child_size
         return out, size
 
     def _sequence(self, node: SequenceNode, loc: Loc, depth: int) -> tuple[Any, int]:
