@@ -313,7 +313,9 @@ def _yaml_problem(display: str, text: str, err: yaml.YAMLError) -> SpecProblem:
         before = text[: err.position]
         line = before.count("\n") + 1
         col = err.position - (before.rfind("\n") + 1) + 1
-        return SpecProblem(display, line, col, f"character {err.character!r} is not allowed")
+        char = err.character
+        code = char if isinstance(char, int) else ord(char[:1] or "\0")
+        return SpecProblem(display, line, col, f"character U+{code:04X} is not allowed in YAML")
     return SpecProblem(display, 1, 1, f"invalid YAML: {err}")
 
 
