@@ -63,9 +63,9 @@ def yaml_repr(value: Any) -> str:
         text = value if len(value) <= 40 else value[:39] + "…"
         return repr(text)
     if isinstance(value, dt.datetime):
-        return f"a date and time ({value.isoformat()})"
+        return value.isoformat(sep=" ")
     if isinstance(value, dt.date):
-        return f"a date ({value.isoformat()})"
+        return value.isoformat()
     return str(value)
 
 
@@ -118,6 +118,7 @@ def describe(err: ErrorDetails) -> tuple[Loc, str, bool]:
         return loc[:-1], f"{where}missing required field '{name}'", False
     if kind in ("value_error", "assertion_error"):
         message = str(err["msg"]).removeprefix("Value error, ").removeprefix("Assertion failed, ")
+        message = message.removeprefix(f"{name} ")  # the path already names the field
         return loc, f"{field_path(loc)}: {message}, got {yaml_repr(err.get('input'))}", False
     expected = _expected(err, name)
     got = yaml_repr(err.get("input"))

@@ -16,7 +16,7 @@ from pydantic import ValidationError
 
 from controller.errors import SpecProblem
 from controller.spec.messages import field_path
-from controller.spec.models import DesiredSubscription, SubscriptionEntry, SubscriptionSet
+from controller.spec.models import Defaults, DesiredSubscription, SubscriptionEntry
 from controller.spec.yamlpos import Document, Loc
 
 
@@ -75,25 +75,24 @@ def _rules(entry: _Entry) -> list[SpecProblem]:
     return problems
 
 
-def _merged(subscriptions: SubscriptionSet, index: int, item: SubscriptionEntry) -> dict[str, Any]:
-    defaults = subscriptions.defaults
+def _merged(defaults: Defaults | None, item: SubscriptionEntry) -> dict[str, Any]:
     base = {name: getattr(defaults, name) for name in defaults.model_fields_set} if defaults else {}
     own = {name: getattr(item, name) for name in item.model_fields_set}
     return base | own
 
 
 def desired_from(
-    doc: Document, subscriptions: SubscriptionSet
-) -> tuple[list[tuple[DesiredSubscription, Loc]], list[SpecProblem]]:
-    """Every entry of a type-valid document as a DesiredSubscription, or its problems."""
-    out: list[tuple[DesiredSubscription, Loc]] = []
+    doc: Document,
+    set_name: str,
+    defaults: Defaults | None,
+    entries: list[tuple[int, SubscriptionEntry]],
+) -> tuple[list[DesiredSubscription], list[SpecProblem]]:
+    """Each type-valid entry (with its index) as a DesiredSubscription, or its problems."""
+    out: list[DesiredSubscription] = []
     problems: list[SpecProblem] = []
-    set_name = subscriptions.metadata.name
-    for index, item in enumerate(subscriptions.subscriptions):
+    for index, item in entries:
         loc: Loc = ("subscriptions", index)
-        entry = _Entry(
-            doc, loc, _merged(subscriptions, index, item), frozenset(item.model_fields_set)
-        )
+        entry = _Entry(doc, loc, _merged(defaults, item), frozenset(item.model_fields_set))
         found = _rules(entry)
         if found:
             problems.extend(found)
@@ -106,5 +105,5 @@ def desired_from(
             first = err.errors(include_url=False)[0]
             problems.append(doc.problem(loc, f"{field_path(loc)}: {first['msg']}"))
             continue
-        out.append((desired, loc))
+        out.append(desired)
     return out, problems
