@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import anyio
 import httpx
 import pytest
 
-from controller.sandbox import faults
 from controller.sandbox.clock import FakeClock
 from controller.sandbox.config import SandboxConfig
 from controller.sandbox.faults import FaultPlan
@@ -126,7 +126,7 @@ async def test_latency_is_an_async_sleep(clock: FakeClock, monkeypatch: pytest.M
     async def fake_sleep(seconds: float) -> None:
         slept.append(seconds)
 
-    monkeypatch.setattr(faults.anyio, "sleep", fake_sleep)
+    monkeypatch.setattr(anyio, "sleep", fake_sleep)
     async with sandbox_api(clock, latency_ms=250) as api:
         await api.get("/subscriptions")
     assert slept == [0.25, 0.25]  # the login and the list
