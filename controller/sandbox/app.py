@@ -4,8 +4,9 @@
 transport in-process (embedded.py). Layers, outermost first: correlation ids and the
 catch-all 500 (``_CorrelationLayer``), latency and faults (faults.py), then the routes.
 
-Handlers are async: they read and validate the request on the event loop, then run the
-whole store operation, token check included, in Starlette's threadpool. The store
+Handlers are async: they check the key and token first (a 401 wins over a bad body),
+read and validate the request on the event loop, then run the store operation in
+Starlette's threadpool. The store
 serialises its transactions with a lock, so a slow SQLite write never blocks the loop.
 
 A missing subscription or order is answered 400 "No entity has been found", like the
@@ -172,8 +173,8 @@ def _same(given: str | None, expected: str) -> bool:
     return given is not None and hmac.compare_digest(given.encode(), expected.encode())
 
 
-async def _guarded(request: Request, operation: Callable[[], T]) -> T:
-    """Check the subscription key and bearer token, then run ``operation`` in the threadpool."""
+async def _authorize(request: Request) -> None:
+    """The subscription key and a valid bearer token, checked before the body is read."""
     config: SandboxConfig = request.app.state.config
     store: Store = request.app.state.store
     if not _same(request.headers.get("x-subscription-key"), config.subscription_key):
@@ -181,13 +182,14 @@ async def _guarded(request: Request, operation: Callable[[], T]) -> T:
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Refused(401, "Bearer token required")
+    if not await run_in_threadpool(store.token_valid, token.strip()):
+        raise Refused(401, "Invalid or expired token")
 
-    def run() -> T:
-        if not store.token_valid(token.strip()):
-            raise Refused(401, "Invalid or expired token")
-        return operation()
 
-    return await run_in_threadpool(run)
+async def _guarded(request: Request, operation: Callable[[], T]) -> T:
+    """Authorize, then run one store operation in the threadpool."""
+    await _authorize(request)
+    return await run_in_threadpool(operation)
 
 
 async def token(request: Request) -> Response:
@@ -230,10 +232,9 @@ async def subscription(request: Request) -> Response:
     store: Store = request.app.state.store
     sub_id: str = request.path_params["id"]
     if request.method == "PATCH":
+        await _authorize(request)
         update = await _body(request, SubscriptionUpdate)
-        body = await _guarded(
-            request, lambda: store.set_renewal_status(sub_id, update.renewalStatus)
-        )
+        body = await run_in_threadpool(store.set_renewal_status, sub_id, update.renewalStatus)
     else:
         body = await _guarded(request, lambda: store.get_subscription(sub_id))
     return JSONResponse(body)
@@ -242,8 +243,9 @@ async def subscription(request: Request) -> Response:
 async def orders(request: Request) -> Response:
     store: Store = request.app.state.store
     if request.method == "POST":
+        await _authorize(request)
         order = await _body(request, OrderRequest)
-        created = await _guarded(request, lambda: store.create_order(order))
+        created = await run_in_threadpool(store.create_order, order)
         return JSONResponse(created, status_code=201)
     offset, limit = _paging(request)
     params = request.query_params
@@ -264,18 +266,18 @@ async def orders(request: Request) -> Response:
 
 async def estimate(request: Request) -> Response:
     store: Store = request.app.state.store
+    await _authorize(request)
     order = await _body(request, OrderRequest)
-    return JSONResponse(await _guarded(request, lambda: store.estimate_order(order)))
+    return JSONResponse(await run_in_threadpool(store.estimate_order, order))
 
 
 async def order(request: Request) -> Response:
     store: Store = request.app.state.store
     order_id: str = request.path_params["id"]
     if request.method == "PATCH":
+        await _authorize(request)
         update = await _body(request, OrderUpdate)
-        body = await _guarded(
-            request, lambda: store.update_order_status(order_id, update.statusCode)
-        )
+        body = await run_in_threadpool(store.update_order_status, order_id, update.statusCode)
     else:
         body = await _guarded(request, lambda: store.get_order(order_id))
     return JSONResponse(body)

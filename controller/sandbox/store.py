@@ -71,8 +71,9 @@ CREATE TABLE IF NOT EXISTS orders (
 CREATE INDEX IF NOT EXISTS orders_subscription ON orders (subscription_id, type, status_code);
 CREATE INDEX IF NOT EXISTS orders_customer ON orders (customer_id, id);
 CREATE INDEX IF NOT EXISTS orders_status ON orders (status, id);
-CREATE INDEX IF NOT EXISTS orders_status_code ON orders (status_code, id);
-CREATE INDEX IF NOT EXISTS orders_approved ON orders (approved_at) WHERE status_code = 'AP';
+-- Serves the statusCode filter and the vendor's lazy completion (status_code = 'AP' AND
+-- approved_at <= cutoff): a range scan over the due orders only, however many exist.
+CREATE INDEX IF NOT EXISTS orders_code_approved ON orders (status_code, approved_at);
 CREATE TABLE IF NOT EXISTS tokens (
     token_hash TEXT PRIMARY KEY,
     marketplace TEXT NOT NULL,
