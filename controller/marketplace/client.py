@@ -103,7 +103,7 @@ class MarketplaceClient:
         self.limits = Limits(settings.max_concurrency, settings.max_rate, clock=clock, sleep=sleep)
         self.retry = RetryPolicy.from_settings(settings, sleep=sleep, clock=clock)
         self._exchange = Exchange(http, settings, self.limits, self.calls)
-        self.auth = Authenticator(self._exchange, settings, self.retry, clock=clock)
+        self.auth = Authenticator(self._exchange, settings, clock=clock)
         self._placer = OrderPlacer(
             self.auth, self.retry, self._orders_of, attempts=settings.order_post_attempts
         )

@@ -16,6 +16,8 @@ from collections import defaultdict, deque
 from dataclasses import dataclass, field
 from typing import Any
 
+import anyio
+import anyio.lowlevel
 import httpx
 
 USERNAME = "reseller-user"
@@ -90,7 +92,12 @@ class FakeApi:
         self.faults[key].extend(faults)
 
     def transport(self) -> httpx.MockTransport:
-        return httpx.MockTransport(self.handle)
+        async def handle(request: httpx.Request) -> httpx.Response:
+            # A checkpoint before answering lets concurrent requests interleave, as on a wire.
+            await anyio.lowlevel.checkpoint()
+            return self.handle(request)
+
+        return httpx.MockTransport(handle)
 
     def count(self, method: str, path: str) -> int:
         return sum(
