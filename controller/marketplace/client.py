@@ -268,13 +268,14 @@ class MarketplaceClient:
 
     async def place_order(
         self,
-        order_type: OrderType,
+        order_type: OrderType | str,
         *,
         customer_id: str,
         subscription_id: str,
         attributes: Mapping[str, str],
     ) -> PlaceResult:
         """Place a renewal or cancellation at most once; see ``ordering.py``."""
+        order_type = OrderType(order_type)
         if order_type not in (OrderType.RENEWAL, OrderType.CANCELLATION):
             raise ValueError(f"subctl places renewal and cancellation orders, not {order_type}")
         if ATTR_REQUEST_ID in attributes:
