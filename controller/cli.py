@@ -12,11 +12,27 @@ import logging
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from controller import __version__
-from controller.errors import EXIT_ERROR, ControllerError, exit_code_for
+from controller.durations import parse_duration
+from controller.errors import (
+    EXIT_ERROR,
+    EXIT_OK,
+    ConfigError,
+    ControllerError,
+    SpecErrors,
+    exit_code_for,
+)
+from controller.spec.loader import check_specs
+from controller.spec.schema import schema_json
+from controller.spec.summary import render_json, render_text
+
+if TYPE_CHECKING:
+    from controller.runner import Common
 
 
 @dataclass(frozen=True)
@@ -24,6 +40,8 @@ class GlobalOptions:
     verbosity: int
     quiet: bool
     color: bool
+    api_url: str | None = None
+    marketplace: str | None = None
 
 
 def _run(body: Callable[[], int]) -> None:
@@ -31,6 +49,12 @@ def _run(body: Callable[[], int]) -> None:
     log = logging.getLogger("subctl")
     try:
         code = body()
+    except SpecErrors as err:
+        # One line per problem, each ``path:line:col: message``, as validate prints them.
+        for problem in err.problems:
+            click.echo(str(problem), err=True)
+        click.echo(f"error: {len(err.problems)} problem(s) in the spec files", err=True)
+        code = exit_code_for(err)
     except ControllerError as err:
         click.echo(f"error: {err}", err=True)
         code = exit_code_for(err)
@@ -68,8 +92,283 @@ def _setup_logging(verbosity: int, quiet: bool) -> None:
 @click.option("-v", "--verbose", "verbosity", count=True, help="More log detail on stderr (-vv).")
 @click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr.")
 @click.option("--no-color", is_flag=True, help="Plain output, no colours.")
+@click.option("--api-url", envvar="SUBCTL_API_URL", help="Marketplace API URL, or 'sandbox'.")
+@click.option("--marketplace", envvar="SUBCTL_MARKETPLACE", help="Marketplace code (default uk).")
 @click.pass_context
-def main(ctx: click.Context, verbosity: int, quiet: bool, no_color: bool) -> None:
+def main(
+    ctx: click.Context,
+    verbosity: int,
+    quiet: bool,
+    no_color: bool,
+    api_url: str | None,
+    marketplace: str | None,
+) -> None:
     """Keep Comms Care subscriptions in the state that git declares."""
     _setup_logging(verbosity, quiet)
-    ctx.obj = GlobalOptions(verbosity=verbosity, quiet=quiet, color=not no_color)
+    ctx.obj = GlobalOptions(
+        verbosity=verbosity,
+        quiet=quiet,
+        color=not no_color,
+        api_url=api_url,
+        marketplace=marketplace,
+    )
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text: problems on stderr, a summary; json: one object on stdout.",
+)
+def validate(paths: tuple[str, ...], fmt: str) -> None:
+    """Check spec files (YAML) and directories of them; exit 0 valid, 1 invalid."""
+
+    def body() -> int:
+        report = check_specs(paths)
+        if fmt == "json":
+            click.echo(render_json(report))
+        else:
+            out = render_text(report)
+            for line in out.stdout:
+                click.echo(line)
+            for line in out.stderr:
+                click.echo(line, err=True)
+        return EXIT_OK if report.valid else EXIT_ERROR
+
+    _run(body)
+
+
+@main.command()
+def schema() -> None:
+    """Print the JSON Schema of a spec document (SubscriptionSet)."""
+    _run(lambda: _echo_raw(schema_json()))
+
+
+def _echo_raw(text: str) -> int:
+    click.echo(text, nl=False)
+    return EXIT_OK
+
+
+def _connection_options(fn: Callable[..., None]) -> Callable[..., None]:
+    """Options shared by plan and apply (the connection ones may also come first)."""
+    decorators = [
+        click.argument("paths", nargs=-1, required=True),
+        click.option("--api-url", help="Marketplace API URL, or 'sandbox' (SUBCTL_API_URL)."),
+        click.option("--marketplace", help="Marketplace code (SUBCTL_MARKETPLACE, default uk)."),
+        click.option(
+            "--format",
+            "fmt",
+            type=click.Choice(["text", "json", "markdown"]),
+            default="text",
+            show_default=True,
+        ),
+        click.option(
+            "--stuck-after",
+            default="72h",
+            show_default=True,
+            help="Flag open orders older than this (e.g. 72h, 3d).",
+        ),
+        click.option(
+            "--warn-days",
+            type=click.IntRange(min=0),
+            default=14,
+            show_default=True,
+            help="Warn when auto-renew fires within N days against the spec.",
+        ),
+        click.option(
+            "--summary",
+            type=click.Path(dir_okay=False, path_type=Path),
+            help="Also write a JSON summary for later CI steps.",
+        ),
+    ]
+    for decorator in reversed(decorators):
+        fn = decorator(fn)
+    return fn
+
+
+def _common(ctx: click.Context, params: dict[str, Any]) -> Common:
+    from controller.runner import Common  # noqa: PLC0415 - runner imports httpx, anyio, rich
+
+    glob: GlobalOptions = ctx.obj
+    return Common(
+        paths=tuple(params["paths"]),
+        api_url=params["api_url"] or glob.api_url,
+        marketplace=params["marketplace"] or glob.marketplace,
+        fmt=params["fmt"],
+        color=glob.color,
+        quiet=glob.quiet,
+        stuck_after=parse_duration(params["stuck_after"], "--stuck-after"),
+        warn_days=params["warn_days"],
+        summary=params["summary"],
+    )
+
+
+@main.command()
+@_connection_options
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Save the plan (JSON, with live-state fingerprints) for apply --plan.",
+)
+@click.option(
+    "--detailed-exitcode", is_flag=True, help="Exit 0 with no changes, 2 with changes, 1 on errors."
+)
+@click.pass_context
+def plan(ctx: click.Context, /, out: Path | None, detailed_exitcode: bool, **params: Any) -> None:
+    """Show what apply would change: exit 0 ok, 2 changes (--detailed-exitcode), 1 error."""
+    from controller.runner import run_plan  # noqa: PLC0415 - keeps validate/schema fast
+
+    _run(lambda: run_plan(_common(ctx, params), out, detailed_exitcode))
+
+
+@main.command(name="apply")
+@_connection_options
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.option(
+    "--plan",
+    "plan_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Apply exactly this saved plan; refused if live state changed since.",
+)
+@click.option("--max-cancellations", type=click.IntRange(min=0), default=5, show_default=True)
+@click.option(
+    "--wait",
+    "wait",
+    default=None,
+    help="Wait this long (90s, 10m) for approved cancellations to complete.",
+)
+@click.option("--concurrency", type=click.IntRange(min=1, max=64), default=8, show_default=True)
+@click.option(
+    "--journal",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="JSON Lines record of every write (default .subctl/journal.jsonl).",
+)
+@click.pass_context
+def apply_command(
+    ctx: click.Context,
+    /,
+    yes: bool,
+    plan_file: Path | None,
+    max_cancellations: int,
+    wait: str | None,
+    concurrency: int,
+    journal: Path | None,
+    **params: Any,
+) -> None:
+    """Make live state match the specs: exit 0 applied, 1 error, 3 refused by a guard."""
+    from controller.runner import run_apply  # noqa: PLC0415 - keeps validate/schema fast
+
+    def body() -> int:
+        common = _common(ctx, params)
+        wait_seconds = parse_duration(wait, "--wait") if wait is not None else None
+        return run_apply(
+            common,
+            yes=yes,
+            plan_file=plan_file,
+            max_cancellations=max_cancellations,
+            wait_seconds=wait_seconds,
+            concurrency=concurrency,
+            journal_path=journal,
+        )
+
+    _run(body)
+
+
+# -- subctl sandbox ---------------------------------------------------------------------
+
+
+@main.group()
+def sandbox() -> None:
+    """The local sandbox marketplace (not a real marketplace)."""
+
+
+@sandbox.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8780, show_default=True, type=click.IntRange(0, 65535))
+@click.option(
+    "--db", default=".subctl/sandbox.db", show_default=True, type=click.Path(dir_okay=False)
+)
+@click.option(
+    "--seed",
+    type=click.Path(exists=True, dir_okay=False),
+    help="YAML/JSON seed for an empty database (default: the built-in demo set).",
+)
+@click.option("--vendor-delay", default=30.0, show_default=True, type=click.FloatRange(0))
+@click.option("--latency-ms", default=0, show_default=True, type=click.IntRange(0))
+@click.option("--fault-rate", default=0.0, show_default=True, type=click.FloatRange(0, 1))
+@click.option("--fault-seed", type=int, help="Seed of the fault schedule (reproducible runs).")
+@click.option(
+    "--fault-kinds",
+    default="500,503,429,drop,commit-502",
+    show_default=True,
+    help="Comma-separated: 500, 503, 429, drop, commit-502, commit-drop.",
+)
+@click.option(
+    "--fault-match",
+    multiple=True,
+    help='Only requests matching this "METHOD /path" glob may fault (repeatable).',
+)
+@click.option("--token-ttl", default=3600, show_default=True, type=click.IntRange(1))
+@click.option("--page-limit-max", default=100, show_default=True, type=click.IntRange(1))
+@click.option("--username", default="sandbox", envvar="SUBCTL_SANDBOX_USERNAME")
+@click.option("--password", default="sandbox", envvar="SUBCTL_SANDBOX_PASSWORD", show_default=False)
+@click.option(
+    "--subscription-key",
+    default="sandbox-key",
+    envvar="SUBCTL_SANDBOX_SUBSCRIPTION_KEY",
+    show_default=False,
+)
+def sandbox_serve(
+    *,
+    host: str,
+    port: int,
+    db: str,
+    seed: str | None,
+    vendor_delay: float,
+    latency_ms: int,
+    fault_rate: float,
+    fault_seed: int | None,
+    fault_kinds: str,
+    fault_match: tuple[str, ...],
+    token_ttl: int,
+    page_limit_max: int,
+    username: str,
+    password: str,
+    subscription_key: str,
+) -> None:
+    """Serve the sandbox marketplace over HTTP (for tests, demos and other tools)."""
+
+    def body() -> int:
+        # Lazy: starlette, uvicorn and SQLite load only for this command.
+        from controller.sandbox.config import SandboxConfig  # noqa: PLC0415
+        from controller.sandbox.server import serve  # noqa: PLC0415
+
+        try:
+            config = SandboxConfig(
+                username=username,
+                password=password,
+                subscription_key=subscription_key,
+                token_ttl=token_ttl,
+                page_limit_max=page_limit_max,
+                vendor_delay=vendor_delay,
+                latency_ms=latency_ms,
+                fault_rate=fault_rate,
+                fault_seed=fault_seed,
+                fault_kinds=tuple(k.strip() for k in fault_kinds.split(",") if k.strip()),
+                fault_match=fault_match,
+            )
+        except ValueError as err:
+            raise ConfigError(str(err)) from None
+        return serve(
+            host=host,
+            port=port,
+            db=Path(db),
+            seed=Path(seed) if seed else None,
+            config=config,
+        )
+
+    _run(body)

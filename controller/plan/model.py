@@ -43,6 +43,8 @@ class IssueCode(StrEnum):
     ORDER_ERROR = "order-error"
     PROTECTED = "protected"
     UNKNOWN_PERIOD = "unknown-period"
+    APPLY_FAILED = "apply-failed"
+    STILL_PROCESSING = "still-processing"
 
 
 class ProgressKind(StrEnum):
@@ -96,6 +98,7 @@ class InProgress(_Value):
     message: str
     orderId: str | None = None
     orderNumber: str | None = None
+    placedBySubctl: bool | None = None  # apply --wait follows only subctl's own orders
 
 
 class Change(_Value):

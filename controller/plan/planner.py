@@ -174,7 +174,7 @@ def _open(orders: tuple[Order, ...], kind: OrderType) -> list[Order]:
     return [o for o in orders if o.type is kind and o.is_open]
 
 
-def _plan_active(  # noqa: PLR0917 - internal helper sharing the caller's closures
+def _plan_active(
     d: DesiredSubscription,
     sub: Subscription,
     orders: tuple[Order, ...],
@@ -283,7 +283,7 @@ def _renew_step(
     )
 
 
-def _plan_cancelled(  # noqa: PLR0917 - internal helper sharing the caller's closures
+def _plan_cancelled(
     d: DesiredSubscription,
     sub: Subscription,
     orders: tuple[Order, ...],
@@ -342,6 +342,7 @@ def _plan_cancelled(  # noqa: PLR0917 - internal helper sharing the caller's clo
                     "waiting for the vendor to complete it",
                     orderId=order.id,
                     orderNumber=order.orderNumber,
+                    placedBySubctl=order.placed_by_subctl,
                 )
             )
         return base.model_copy(update={"status": "in-progress"})

@@ -17,6 +17,7 @@ from pydantic import (
     Field,
     StrictBool,
     StrictStr,
+    WithJsonSchema,
     model_validator,
 )
 
@@ -32,10 +33,24 @@ def _digits_from_int(value: Any) -> Any:
     return value
 
 
+_DIGITS_PATTERN = r"^[0-9]{1,20}$"
+
 Digits = Annotated[
     StrictStr,
     BeforeValidator(_digits_from_int),
-    Field(pattern=r"^[0-9]{1,20}$", json_schema_extra={"examples": ["1000177"]}),
+    Field(pattern=_DIGITS_PATTERN),
+    # The schema says what the loader accepts: quoted digits, or a bare YAML integer.
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "pattern": _DIGITS_PATTERN},
+                {"type": "integer", "minimum": 0},
+            ],
+            "description": 'A marketplace id: a string of digits ("1000177"); a bare '
+            "integer is accepted and read as its digits.",
+            "examples": ["1000177"],
+        }
+    ),
 ]
 
 
@@ -62,22 +77,53 @@ class _Frozen(BaseModel):
 class Cancellation(_Frozen):
     """Why and how a subscription is to be cancelled."""
 
-    reason: StrictStr = Field(min_length=3, max_length=500)
-    approval: Literal["auto", "manual"] = "auto"
+    reason: StrictStr = Field(
+        min_length=3, max_length=500, description="Sent with the cancellation order."
+    )
+    approval: Literal["auto", "manual"] = Field(
+        default="auto",
+        description="auto (default): subctl approves its own order; manual: a person does.",
+    )
 
 
 class _SubscriptionFields(_Frozen):
     """Fields shared by a subscription entry and the set's ``defaults``."""
 
-    name: StrictStr | None = Field(default=None, max_length=200)
-    state: Literal["active", "cancelled"] | None = None
-    autoRenew: StrictBool | None = None
-    renewThrough: StrictDate | None = None
-    protected: StrictBool | None = None
-    mode: Literal["enforce", "observe"] | None = None
-    customerId: Digits | None = None
-    product: StrictStr | None = Field(default=None, min_length=1, max_length=200)
-    cancellation: Cancellation | None = None
+    name: StrictStr | None = Field(
+        default=None, max_length=200, description="A label shown in plans; not sent anywhere."
+    )
+    state: Literal["active", "cancelled"] | None = Field(
+        default=None, description="Required (here or in defaults): active or cancelled."
+    )
+    autoRenew: StrictBool | None = Field(
+        default=None,
+        description="The marketplace auto-renew flag. Required when active; "
+        "absent or false when cancelled.",
+    )
+    renewThrough: StrictDate | None = Field(
+        default=None,
+        description="Active only: renew term by term until the expiry date is on or "
+        "after this date (YYYY-MM-DD).",
+    )
+    protected: StrictBool | None = Field(
+        default=None, description="Default false. When true, subctl refuses to cancel."
+    )
+    mode: Literal["enforce", "observe"] | None = Field(
+        default=None,
+        description="enforce (default) makes changes; observe only reports drift.",
+    )
+    customerId: Digits | None = Field(
+        default=None, description="Guard: the live subscription must belong to this customer."
+    )
+    product: StrictStr | None = Field(
+        default=None,
+        min_length=1,
+        max_length=200,
+        description="Guard: the live subscription's name must equal this (e.g. Comms Care).",
+    )
+    cancellation: Cancellation | None = Field(
+        default=None, description="Required when state is cancelled; forbidden when active."
+    )
 
 
 class Defaults(_SubscriptionFields):
@@ -91,7 +137,11 @@ class SubscriptionEntry(_SubscriptionFields):
 
 
 class Metadata(_Frozen):
-    name: StrictStr = Field(pattern=r"^[a-z0-9-]{1,63}$")
+    """Names the set; the name is unique across all spec files."""
+
+    name: StrictStr = Field(
+        pattern=r"^[a-z0-9-]{1,63}$", description="1 to 63 characters of a-z, 0-9 and '-'."
+    )
 
 
 class SubscriptionSet(_Frozen):

@@ -1,0 +1,1 @@
+"""Benchmarks: generated inputs and timing scripts (not part of the package)."""

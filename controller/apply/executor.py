@@ -1,0 +1,333 @@
+"""The executor: runs a Plan's steps against the marketplace. The only writer.
+
+Sits after the planner. Subscriptions run concurrently (bounded by ``concurrency``);
+the steps of one subscription run in order and stop at its first failure (the rest
+are "not attempted"). Every write is journalled before and after. Orders are placed
+through ``MarketplaceClient.place_order``, which never duplicates an order after an
+unknown outcome; approve and withdraw re-read the order when a retry is refused.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import anyio
+
+from controller.apply.journal import Journal
+from controller.errors import ControllerError
+from controller.marketplace.client import MarketplaceClient
+from controller.marketplace.models import (
+    ATTR_CANCELLATION_REASON,
+    ATTR_PLACED_BY,
+    ATTR_REVISION,
+    ATTR_SPEC_SOURCE,
+    PLACED_BY_SUBCTL,
+    Order,
+    OrderStatus,
+    OrderType,
+)
+from controller.plan.model import Action, Issue, IssueCode, Plan, Step, SubscriptionPlan
+from controller.plan.outcome import Outcome, StepOutcome
+
+
+@dataclass(frozen=True)
+class ExecutorOptions:
+    concurrency: int = 8
+    revision: str | None = None
+
+
+@dataclass
+class ExecutionReport:
+    outcomes: list[StepOutcome] = field(default_factory=list)
+    failures: list[Issue] = field(default_factory=list)
+    approved: list[str] = field(default_factory=list)  # order ids now processing at the vendor
+
+
+class _StepFailed(Exception):
+    def __init__(self, message: str, order: Order | None = None) -> None:
+        super().__init__(message)
+        self.order = order
+
+
+class Executor:
+    def __init__(
+        self,
+        client: MarketplaceClient,
+        journal: Journal,
+        options: ExecutorOptions,
+        on_step: Callable[[StepOutcome], None] | None = None,
+    ) -> None:
+        self.client = client
+        self.journal = journal
+        self.options = options
+        self.on_step = on_step
+        self.report = ExecutionReport()
+
+    async def run(self, plan: Plan) -> ExecutionReport:
+        limiter = anyio.CapacityLimiter(max(1, self.options.concurrency))
+
+        async def one(sub: SubscriptionPlan) -> None:
+            async with limiter:
+                await self._run_subscription(sub)
+
+        async with anyio.create_task_group() as tg:
+            for sub in plan.subscriptions:
+                if sub.steps:
+                    tg.start_soon(one, sub)
+        order = {s.id: i for i, s in enumerate(plan.subscriptions)}
+        self.report.outcomes.sort(key=lambda o: order.get(o.subscriptionId, 0))
+        return self.report
+
+    def _record(self, outcome: StepOutcome) -> None:
+        self.report.outcomes.append(outcome)
+        if self.on_step is not None:
+            self.on_step(outcome)
+
+    async def _run_subscription(self, sub: SubscriptionPlan) -> None:
+        created: Order | None = None
+        for index, step in enumerate(sub.steps):
+            try:
+                outcome, created = await self._run_step(sub, step, created)
+            except (ControllerError, _StepFailed) as err:
+                order = err.order if isinstance(err, _StepFailed) else None
+                self._record(
+                    StepOutcome(
+                        subscriptionId=sub.id,
+                        action=step.action,
+                        outcome=Outcome.FAILED,
+                        message=str(err),
+                        orderId=order.id if order else step.orderId,
+                    )
+                )
+                self.report.failures.append(
+                    Issue(
+                        subscriptionId=sub.id,
+                        code=IssueCode.APPLY_FAILED,
+                        message=f"{step.action.value} failed: {err}",
+                        source=sub.source,
+                    )
+                )
+                for later in sub.steps[index + 1 :]:
+                    self._record(
+                        StepOutcome(
+                            subscriptionId=sub.id,
+                            action=later.action,
+                            outcome=Outcome.NOT_ATTEMPTED,
+                            message=f"not attempted: {step.action.value} failed before it",
+                        )
+                    )
+                return
+            self._record(outcome)
+            if outcome.outcome is Outcome.IN_PROGRESS and step.action is not Action.APPROVE:
+                # The marketplace is still working on this subscription (e.g. a renewal
+                # order not completed): later steps wait for the next run.
+                for later in sub.steps[index + 1 :]:
+                    self._record(
+                        StepOutcome(
+                            subscriptionId=sub.id,
+                            action=later.action,
+                            outcome=Outcome.NOT_ATTEMPTED,
+                            message="left for the next run: an order is still in progress",
+                        )
+                    )
+                return
+
+    def _attributes(self, sub: SubscriptionPlan) -> dict[str, str]:
+        attrs = {ATTR_PLACED_BY: PLACED_BY_SUBCTL, ATTR_SPEC_SOURCE: sub.source}
+        if self.options.revision:
+            attrs[ATTR_REVISION] = self.options.revision
+        return attrs
+
+    async def _run_step(
+        self, sub: SubscriptionPlan, step: Step, created: Order | None
+    ) -> tuple[StepOutcome, Order | None]:
+        if step.action is Action.SET_AUTO_RENEW:
+            return await self._set_auto_renew(sub, step), created
+        if step.action is Action.RENEW:
+            return await self._renew(sub, step), created
+        if step.action is Action.CANCEL:
+            return await self._cancel(sub, step)
+        if step.action is Action.APPROVE:
+            return await self._order_code(sub, step, created, approve=True), created
+        return await self._order_code(sub, step, created, approve=False), created
+
+    async def _set_auto_renew(self, sub: SubscriptionPlan, step: Step) -> StepOutcome:
+        assert step.autoRenew is not None
+        handle = self.journal.start(sub.id, step.action.value)
+        try:
+            live = await self.client.set_auto_renew(sub.id, step.autoRenew)
+        except ControllerError as err:
+            self.journal.finish(
+                handle,
+                Outcome.FAILED.value,
+                message=str(err),
+                correlation_id=getattr(err, "correlation_id", None),
+            )
+            raise
+        cid = self.client.last_correlation_id
+        if live.renewalStatus != step.autoRenew:
+            self.journal.finish(
+                handle,
+                Outcome.FAILED.value,
+                correlation_id=cid,
+                message="the marketplace did not change renewalStatus",
+            )
+            raise _StepFailed("the marketplace answered but renewalStatus did not change")
+        self.journal.finish(handle, Outcome.SUCCEEDED.value, correlation_id=cid)
+        return StepOutcome(
+            subscriptionId=sub.id,
+            action=step.action,
+            outcome=Outcome.SUCCEEDED,
+            message=step.description,
+            correlationId=cid,
+        )
+
+    async def _place(
+        self, sub: SubscriptionPlan, step: Step, kind: OrderType, attrs: dict[str, str]
+    ) -> tuple[Order, str | None, bool]:
+        handle = self.journal.start(sub.id, step.action.value)
+        try:
+            result = await self.client.place_order(
+                kind, customer_id=step.customerId, subscription_id=sub.id, attributes=attrs
+            )
+        except ControllerError as err:
+            self.journal.finish(
+                handle,
+                Outcome.FAILED.value,
+                message=str(err),
+                correlation_id=getattr(err, "correlation_id", None),
+            )
+            raise
+        order = result.order
+        note = result.outcome.value
+        self.journal.finish(
+            handle,
+            Outcome.SUCCEEDED.value,
+            order_id=order.id,
+            order_number=order.orderNumber,
+            correlation_id=result.correlation_id,
+            message=note,
+        )
+        return order, result.correlation_id, result.already_existed
+
+    async def _renew(self, sub: SubscriptionPlan, step: Step) -> StepOutcome:
+        terms = step.terms or 0
+        last: Order | None = None
+        cid: str | None = None
+        for term in range(terms):
+            order, cid, existed = await self._place(
+                sub, step, OrderType.RENEWAL, self._attributes(sub)
+            )
+            last = order
+            if existed or order.status is not OrderStatus.COMPLETED:
+                if order.status is OrderStatus.ERROR:
+                    raise _StepFailed(f"renewal order {_name(order)} is in error", order)
+                return StepOutcome(
+                    subscriptionId=sub.id,
+                    action=step.action,
+                    outcome=Outcome.IN_PROGRESS,
+                    message=f"renewal {term + 1} of {terms}: order {_name(order)} is "
+                    f"{order.status.value}; the next run continues",
+                    orderId=order.id,
+                    orderNumber=order.orderNumber,
+                    correlationId=cid,
+                )
+        return StepOutcome(
+            subscriptionId=sub.id,
+            action=step.action,
+            outcome=Outcome.SUCCEEDED,
+            message=step.description,
+            orderId=last.id if last else None,
+            orderNumber=last.orderNumber if last else None,
+            correlationId=cid,
+        )
+
+    async def _cancel(self, sub: SubscriptionPlan, step: Step) -> tuple[StepOutcome, Order]:
+        assert step.reason is not None
+        attrs = {**self._attributes(sub), ATTR_CANCELLATION_REASON: step.reason}
+        order, cid, existed = await self._place(sub, step, OrderType.CANCELLATION, attrs)
+        message = (
+            f"cancellation order {_name(order)} already open; using it"
+            if existed
+            else f"cancellation order {_name(order)} placed (pending approval)"
+        )
+        return (
+            StepOutcome(
+                subscriptionId=sub.id,
+                action=step.action,
+                outcome=Outcome.SUCCEEDED,
+                message=message,
+                orderId=order.id,
+                orderNumber=order.orderNumber,
+                correlationId=cid,
+            ),
+            order,
+        )
+
+    async def _order_code(
+        self, sub: SubscriptionPlan, step: Step, created: Order | None, *, approve: bool
+    ) -> StepOutcome:
+        order_id = step.orderId or (created.id if created else None)
+        if order_id is None:
+            raise _StepFailed("no order to act on: the cancel step made none")
+        if approve and created is not None and created.status is not OrderStatus.SUBMITTED:
+            # The order the cancel step found was already approved by someone.
+            return self._approved_outcome(sub, step, created, None)
+        handle = self.journal.start(sub.id, step.action.value, order_id)
+        try:
+            if approve:
+                order = await self.client.approve_order(order_id)
+            else:
+                order = await self.client.withdraw_order(order_id)
+        except ControllerError as err:
+            self.journal.finish(
+                handle,
+                Outcome.FAILED.value,
+                message=str(err),
+                correlation_id=getattr(err, "correlation_id", None),
+            )
+            raise
+        cid = self.client.last_correlation_id
+        self.journal.finish(
+            handle,
+            Outcome.SUCCEEDED.value,
+            order_id=order.id,
+            order_number=order.orderNumber,
+            correlation_id=cid,
+        )
+        if approve:
+            return self._approved_outcome(sub, step, order, cid)
+        return StepOutcome(
+            subscriptionId=sub.id,
+            action=step.action,
+            outcome=Outcome.SUCCEEDED,
+            message=f"cancellation order {_name(order)} withdrawn",
+            orderId=order.id,
+            orderNumber=order.orderNumber,
+            correlationId=cid,
+        )
+
+    def _approved_outcome(
+        self, sub: SubscriptionPlan, step: Step, order: Order, cid: str | None
+    ) -> StepOutcome:
+        done = order.status is OrderStatus.COMPLETED
+        if not done:
+            self.report.approved.append(order.id)
+        return StepOutcome(
+            subscriptionId=sub.id,
+            action=step.action,
+            outcome=Outcome.SUCCEEDED if done else Outcome.IN_PROGRESS,
+            message=(
+                f"cancellation order {_name(order)} completed"
+                if done
+                else f"cancellation order {_name(order)} approved; the vendor is processing it"
+            ),
+            orderId=order.id,
+            orderNumber=order.orderNumber,
+            correlationId=cid,
+        )
+
+
+def _name(order: Order) -> str:
+    return order.orderNumber or order.id

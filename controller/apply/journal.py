@@ -1,0 +1,121 @@
+"""The journal: JSON Lines, one line per write attempted (DESIGN.md section 7).
+
+Each line: time, subscription, action, orderId, orderNumber, correlationId, outcome,
+message, revision. Secrets never reach it (it is built from plan data and API ids).
+
+A line is appended (flushed and fsynced) once the write's outcome is known. So that
+a run killed mid-write still leaves a true record, every write in flight is also
+kept in ``<journal>.inflight``; the next apply with the same journal turns leftovers
+into lines with outcome ``interrupted`` before doing anything else.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import json
+import os
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+OUTCOME_INTERRUPTED = "interrupted"
+
+
+def _utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+@dataclass
+class Journal:
+    path: Path | None
+    revision: str | None = None
+    clock: Callable[[], dt.datetime] = _utc_now
+    _inflight: dict[int, dict[str, Any]] = field(default_factory=dict)
+    _ids: itertools.count[int] = field(default_factory=itertools.count)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def inflight_path(self) -> Path | None:
+        return None if self.path is None else self.path.with_name(self.path.name + ".inflight")
+
+    def recover(self) -> int:
+        """Record writes a killed run left in flight; returns how many there were."""
+        side = self.inflight_path
+        if side is None or not side.exists():
+            return 0
+        lines = [ln for ln in side.read_text(encoding="utf-8").splitlines() if ln.strip()]
+        for line in lines:
+            entry = json.loads(line)
+            entry["outcome"] = OUTCOME_INTERRUPTED
+            entry["message"] = "the run was killed during this write; live state decides now"
+            self._append(entry)
+        side.unlink()
+        return len(lines)
+
+    def start(self, subscription: str, action: str, order_id: str | None = None) -> int:
+        """Note a write about to be sent; returns a handle for ``finish``."""
+        handle = next(self._ids)
+        entry = {
+            "time": self.clock().isoformat(),
+            "subscription": subscription,
+            "action": action,
+            "orderId": order_id,
+            "revision": self.revision,
+        }
+        with self._lock:
+            self._inflight[handle] = entry
+            self._write_inflight()
+        return handle
+
+    def finish(
+        self,
+        handle: int,
+        outcome: str,
+        *,
+        order_id: str | None = None,
+        order_number: str | None = None,
+        correlation_id: str | None = None,
+        message: str = "",
+    ) -> None:
+        with self._lock:
+            entry = self._inflight.pop(handle)
+            entry.update(
+                {
+                    "time": self.clock().isoformat(),
+                    "orderId": order_id or entry.get("orderId"),
+                    "orderNumber": order_number,
+                    "correlationId": correlation_id,
+                    "outcome": outcome,
+                    "message": message,
+                }
+            )
+            self._append(entry)
+            self._write_inflight()
+
+    def _append(self, entry: dict[str, Any]) -> None:
+        if self.path is None:
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self.path.open("a", encoding="utf-8") as fh:
+            fh.write(json.dumps(entry, sort_keys=True) + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+
+    def _write_inflight(self) -> None:
+        side = self.inflight_path
+        if side is None:
+            return
+        if not self._inflight:
+            side.unlink(missing_ok=True)
+            return
+        side.parent.mkdir(parents=True, exist_ok=True)
+        tmp = side.with_name(side.name + ".tmp")
+        text = "".join(json.dumps(e, sort_keys=True) + "\n" for e in self._inflight.values())
+        with tmp.open("w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        tmp.replace(side)

@@ -1,0 +1,107 @@
+"""Observe: read the live state a plan needs, with as few calls as the API allows.
+
+Sits between the marketplace client and the pure planner. One pass over the
+subscription pages and the open/failed order pages (never a GET per subscription),
+then a draft plan tells which subscriptions need a renewal price or their withdrawn
+cancellation history; those few calls are made and the final plan is computed.
+Call count: token + subscription pages + order pages (submitted, processing, error)
++ one estimate per subscription to renew + one history look-up per cancellation.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+import anyio
+
+from controller.marketplace.client import MarketplaceClient
+from controller.marketplace.models import Money, Order, OrderStatus, OrderType, Subscription
+from controller.plan.inputs import LiveState, PlanOptions
+from controller.plan.model import Action, Plan
+from controller.plan.planner import make_plan
+from controller.spec.models import DesiredState
+
+# Open orders are the ones a plan acts on; failed ones block a new cancellation.
+_ORDER_STATUSES = (OrderStatus.SUBMITTED, OrderStatus.PROCESSING, OrderStatus.ERROR)
+
+
+async def collect_live(
+    client: MarketplaceClient, ids: Iterable[str], options: PlanOptions
+) -> LiveState:
+    """Subscriptions and open/failed orders of ``ids``; others are counted as unmanaged."""
+    wanted = frozenset(ids)
+    subs: dict[str, Subscription] = {}
+    orders: dict[str, list[Order]] = {}
+    unmanaged = 0
+    renewing: list[Subscription] = []
+    horizon = options.now.date() + dt.timedelta(days=options.warn_days)
+
+    async def read_subscriptions() -> None:
+        nonlocal unmanaged
+        async for sub in client.iter_subscriptions():
+            if sub.id in wanted:
+                subs[sub.id] = sub
+                continue
+            unmanaged += 1
+            day = sub.renewalDate or sub.expirationDate
+            if sub.renewalStatus and day is not None and day <= horizon:
+                renewing.append(sub)
+
+    async def read_orders(status: OrderStatus) -> None:
+        async for order in client.iter_orders(status=status.value):
+            if order.subscriptionId in wanted:
+                orders.setdefault(order.subscriptionId, []).append(order)
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(read_subscriptions)
+        for status in _ORDER_STATUSES:
+            tg.start_soon(read_orders, status)
+    return LiveState(
+        subscriptions=subs,
+        orders={k: tuple(v) for k, v in orders.items()},
+        unmanaged_count=unmanaged,
+        unmanaged_renewing=tuple(renewing),
+    )
+
+
+async def observe_and_plan(
+    client: MarketplaceClient, desired: DesiredState, options: PlanOptions
+) -> Plan:
+    live = await collect_live(client, (d.id for d in desired.subscriptions), options)
+    draft = make_plan(desired, live, options)
+    to_price = {s.subscriptionId: s.customerId for s in draft.steps if s.action is Action.RENEW}
+    to_cancel = {s.subscriptionId for s in draft.steps if s.action is Action.CANCEL}
+    if not to_price and not to_cancel:
+        return draft
+    estimates: dict[str, Money] = {}
+    history: dict[str, list[Order]] = {}
+
+    async def price(sub_id: str, customer_id: str) -> None:
+        estimates[sub_id] = await client.estimate_renewal(customer_id, sub_id)
+
+    async def withdrawn(sub_id: str) -> None:
+        history[sub_id] = [
+            o
+            async for o in client.iter_orders(
+                subscription_id=sub_id, status=OrderStatus.CANCELLED.value
+            )
+            if o.type is OrderType.CANCELLATION
+        ]
+
+    async with anyio.create_task_group() as tg:
+        for sub_id, customer_id in to_price.items():
+            tg.start_soon(price, sub_id, customer_id)
+        for sub_id in to_cancel:
+            tg.start_soon(withdrawn, sub_id)
+    merged = {k: v + tuple(history.get(k, ())) for k, v in live.orders.items()}
+    for sub_id, past in history.items():
+        merged.setdefault(sub_id, tuple(past))
+    complete = LiveState(
+        subscriptions=live.subscriptions,
+        orders=merged,
+        estimates=estimates,
+        unmanaged_count=live.unmanaged_count,
+        unmanaged_renewing=live.unmanaged_renewing,
+    )
+    return make_plan(desired, complete, options)

@@ -1,0 +1,371 @@
+"""What a plan says, as rows: the one place that decides content for every rendering.
+
+Sits between the Plan (``controller/plan/model.py``) and the renderers: ``text.py``
+and ``markdown.py`` only decide presentation and escaping, so the terminal and the
+pull-request comment can never disagree on what a plan contains. Cells are raw
+strings here (user text unescaped); each renderer makes them safe for its medium.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+from controller.plan.model import Action, Plan, Step, SubscriptionPlan, Totals
+from controller.plan.outcome import ApplyResult, Outcome
+
+NO_CHANGES = "No changes. Live state matches the specs."
+NO_CHANGES_TO_APPLY = "No changes to apply."
+
+
+@dataclass(frozen=True)
+class Section:
+    """One titled table. ``group`` leading columns repeat per subscription and are
+    blanked by renderers when equal to the row above, so a subscription's steps read
+    as one block."""
+
+    key: str
+    title: str
+    noun: tuple[str, str]  # singular, plural: what one row is, for "N more ... not shown"
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    group: int = 0
+    open: bool = False  # markdown: unfolded by default
+    keep: int = 9  # lower is kept longer when a rendering must drop rows
+    style: str = ""  # rich style of the title
+    counted: bool = True  # show the row count in the title
+
+    @property
+    def heading(self) -> str:
+        return f"{self.title} ({len(self.rows):,})" if self.counted else self.title
+
+
+def plural(n: int, singular: str, plural_: str | None = None) -> str:
+    return f"{n:,} {singular if n == 1 else (plural_ or singular + 's')}"
+
+
+def money(amount: str, currency: str) -> str:
+    return f"{amount} {currency}"
+
+
+def unpriced_renewals(plan: Plan) -> int:
+    """Renew steps without an estimate: the cost shown would understate the bill."""
+    return sum(1 for s in plan.steps if s.action is Action.RENEW and s.price is None)
+
+
+def cost_text(totals: Totals, unpriced: int = 0) -> str:
+    parts = [money(amount, cur) for cur, amount in sorted(totals.cost.items())]
+    text = "cost " + ", ".join(parts) if parts else "no cost"
+    if unpriced:
+        text += f" (+ {plural(unpriced, 'renewal')} without a price estimate)"
+    return text
+
+
+def by_action_text(totals: Totals) -> str:
+    return ", ".join(f"{n:,} {action}" for action, n in sorted(totals.byAction.items()))
+
+
+def count_parts(plan: Plan) -> list[str]:
+    """The one-line count summary, always shown whatever else is folded or dropped."""
+    t = plan.totals
+    change = f"{t.changes:,} to change"
+    if t.byAction:
+        change += f" ({by_action_text(t)})"
+    return [
+        change,
+        f"{t.inProgress:,} in progress",
+        plural(t.errors, "error"),
+        f"{t.drift:,} drift",
+        f"{t.stuck:,} stuck",
+        f"{t.inSync:,} in sync",
+        f"{t.unmanaged:,} unmanaged",
+        cost_text(t, unpriced_renewals(plan)),
+    ]
+
+
+def header_line(plan: Plan) -> str:
+    revision = plan.revision or "unknown revision"
+    return f"Plan for {plan.target} at {revision}, {plan.createdAt.isoformat(timespec='seconds')}"
+
+
+def nothing_to_do(plan: Plan) -> str | None:
+    """Terraform's "No changes" line, but only claiming sync when nothing else is open."""
+    if plan.has_changes:
+        return None
+    if plan.errors or plan.drift or plan.inProgress or plan.stuck:
+        return NO_CHANGES_TO_APPLY
+    return NO_CHANGES
+
+
+def unmanaged_line(plan: Plan) -> str | None:
+    n = plan.unmanagedCount
+    if not n:
+        return None
+    return f"{plural(n, 'unmanaged subscription')} (not declared in the specs; never touched)."
+
+
+def days_text(days: int | None) -> str:
+    if days is None:
+        return ""
+    if days == 0:
+        return "today"
+    if days > 0:
+        return f"in {plural(days, 'day')}"
+    return f"{plural(-days, 'day')} ago"
+
+
+def step_detail(step: Step) -> str:
+    if step.action is not Action.RENEW or step.terms is None:
+        return step.description
+    terms = plural(step.terms, "term")
+    detail = f"{terms}: expiry {step.fromExpiry} -> {step.newExpiry}, "
+    if step.price is None:
+        return detail + "price unknown (no estimate)"
+    detail += money(step.price.amount, step.price.currency)
+    if step.pricePerTerm is not None and step.terms != 1:
+        detail += f" ({money(step.pricePerTerm.amount, step.pricePerTerm.currency)} per term)"
+    return detail
+
+
+def _change_rows(sub: SubscriptionPlan) -> list[tuple[str, ...]]:
+    lead = (
+        sub.id,
+        sub.name or "",
+        sub.customerId or "",
+        str(sub.expirationDate or ""),
+        days_text(sub.daysToRenewal),
+    )
+    return [(*lead, step.action.value, step_detail(step)) for step in sub.steps]
+
+
+def plan_sections(plan: Plan) -> list[Section]:
+    """Every non-empty section of a plan, in display order."""
+    sections = [
+        Section(
+            key="changes",
+            title="Changes",
+            noun=("change", "changes"),
+            columns=("Subscription", "Name", "Customer", "Expiry", "Renewal", "Action", "Detail"),
+            rows=tuple(row for sub in plan.subscriptions for row in _change_rows(sub)),
+            group=5,
+            keep=1,
+            style="bold green",
+        ),
+        Section(
+            key="in-progress",
+            title="In progress",
+            noun=("operation in progress", "operations in progress"),
+            columns=("Subscription", "Kind", "Order", "Message"),
+            rows=tuple(
+                (p.subscriptionId, p.kind.value, p.orderNumber or p.orderId or "", p.message)
+                for p in plan.inProgress
+            ),
+            keep=2,
+            style="bold cyan",
+        ),
+        Section(
+            key="errors",
+            title="Errors",
+            noun=("error", "errors"),
+            columns=("Subscription", "Source", "Code", "Message"),
+            rows=tuple(
+                (e.subscriptionId, e.source or "", e.code.value, e.message) for e in plan.errors
+            ),
+            open=True,
+            keep=0,
+            style="bold red",
+        ),
+        Section(
+            key="drift",
+            title="Drift (observe mode)",
+            noun=("drifted field", "drifted fields"),
+            columns=("Subscription", "Source", "Field", "Live -> desired"),
+            rows=tuple(
+                (d.subscriptionId, d.source or "", c.field, f"{c.live} -> {c.desired}")
+                for d in plan.drift
+                for c in d.changes
+            ),
+            group=2,
+            keep=3,
+            style="bold yellow",
+        ),
+        Section(
+            key="stuck",
+            title="Stuck orders",
+            noun=("stuck order", "stuck orders"),
+            columns=("Subscription", "Order", "Type", "Status", "Age"),
+            rows=tuple(
+                (s.subscriptionId, s.orderNumber or s.orderId, s.type, s.status, age(s.ageHours))
+                for s in plan.stuck
+            ),
+            keep=4,
+            style="bold magenta",
+        ),
+        Section(
+            key="warnings",
+            title="Warnings",
+            noun=("warning", "warnings"),
+            columns=("Subscription", "Warning"),
+            rows=tuple((w.subscriptionId or "", w.message) for w in plan.warnings),
+            keep=5,
+            style="bold yellow",
+        ),
+    ]
+    return [s for s in sections if s.rows]
+
+
+def age(hours: float) -> str:
+    if hours < 48:
+        return f"{hours:g} h"
+    return f"{hours:g} h ({hours / 24:.1f} days)"
+
+
+def blank_repeats(rows: tuple[tuple[str, ...], ...], group: int) -> list[tuple[str, ...]]:
+    """Blank the leading ``group`` cells of a row when they repeat the row above."""
+    out: list[tuple[str, ...]] = []
+    previous: tuple[str, ...] | None = None
+    for row in rows:
+        lead = row[:group]
+        if group and lead == previous:
+            out.append(("",) * group + row[group:])
+        else:
+            out.append(row)
+        previous = lead
+    return out
+
+
+# --- apply results -------------------------------------------------------------------
+
+
+def unreported_steps(result: ApplyResult) -> int:
+    """Planned steps with no outcome at all (a refused or interrupted run): not attempted."""
+    planned = Counter((s.subscriptionId, s.action) for s in result.plan.steps)
+    reported = Counter((o.subscriptionId, o.action) for o in result.outcomes)
+    return sum((planned - reported).values())
+
+
+def apply_counts(result: ApplyResult) -> dict[str, int]:
+    return {
+        "succeeded": result.count(Outcome.SUCCEEDED),
+        "failed": result.count(Outcome.FAILED),
+        "in_progress": result.count(Outcome.IN_PROGRESS),
+        "not_attempted": result.count(Outcome.NOT_ATTEMPTED) + unreported_steps(result),
+    }
+
+
+def apply_header_line(result: ApplyResult) -> str:
+    plan = result.plan
+    seconds = (result.finishedAt - result.startedAt).total_seconds()
+    line = (
+        f"Apply to {plan.target} at {plan.revision or 'unknown revision'}, "
+        f"{result.startedAt.isoformat(timespec='seconds')} ({seconds:.1f}s"
+    )
+    if result.waitedSeconds:
+        line += f", waited {result.waitedSeconds:.0f}s for the vendor"
+    return line + ")"
+
+
+def apply_count_parts(result: ApplyResult) -> list[str]:
+    c = apply_counts(result)
+    return [
+        f"{c['succeeded']:,} succeeded",
+        f"{c['failed']:,} failed",
+        f"{c['in_progress']:,} in progress",
+        f"{c['not_attempted']:,} not attempted",
+        plural(len(result.errors), "error"),
+        f"{len(result.stillProcessing):,} still processing",
+    ]
+
+
+def _outcome_rows(result: ApplyResult, outcome: Outcome) -> tuple[tuple[str, ...], ...]:
+    return tuple(
+        (
+            o.subscriptionId,
+            o.action.value,
+            o.orderNumber or o.orderId or "",
+            o.correlationId or "",
+            o.message,
+        )
+        for o in result.outcomes
+        if o.outcome is outcome
+    )
+
+
+def _processing_rows(result: ApplyResult) -> tuple[tuple[str, ...], ...]:
+    """In-progress steps, plus any order the executor named as still processing that
+    no in-progress step already shows (so nothing it reports is lost)."""
+    rows = list(_outcome_rows(result, Outcome.IN_PROGRESS))
+    shown = {
+        ref
+        for o in result.outcomes
+        if o.outcome is Outcome.IN_PROGRESS
+        for ref in (o.orderId, o.orderNumber)
+        if ref
+    }
+    for order in result.stillProcessing:
+        if order in shown:
+            continue
+        match = next((o for o in result.outcomes if order in (o.orderId, o.orderNumber)), None)
+        sub, action = (match.subscriptionId, match.action.value) if match else ("", "")
+        rows.append((sub, action, order, "", "still processing"))
+    return tuple(rows)
+
+
+_OUTCOME_COLUMNS = ("Subscription", "Action", "Order", "Correlation id", "Message")
+
+
+def apply_sections(result: ApplyResult) -> list[Section]:
+    """Every non-empty section of an apply result, in display order."""
+    sections = [
+        Section(
+            key="failed",
+            title="Failed steps",
+            noun=("failed step", "failed steps"),
+            columns=_OUTCOME_COLUMNS,
+            rows=_outcome_rows(result, Outcome.FAILED),
+            open=True,
+            keep=0,
+            style="bold red",
+        ),
+        Section(
+            key="errors",
+            title="Errors",
+            noun=("error", "errors"),
+            columns=("Subscription", "Source", "Code", "Message"),
+            rows=tuple(
+                (e.subscriptionId, e.source or "", e.code.value, e.message) for e in result.errors
+            ),
+            open=True,
+            keep=0,
+            style="bold red",
+        ),
+        Section(
+            key="processing",
+            title="Still processing",
+            noun=("order still processing", "orders still processing"),
+            columns=_OUTCOME_COLUMNS,
+            rows=_processing_rows(result),
+            open=True,
+            keep=1,
+            style="bold cyan",
+        ),
+        Section(
+            key="not-attempted",
+            title="Not attempted",
+            noun=("step not attempted", "steps not attempted"),
+            columns=_OUTCOME_COLUMNS,
+            rows=_outcome_rows(result, Outcome.NOT_ATTEMPTED),
+            keep=2,
+            style="bold yellow",
+        ),
+        Section(
+            key="succeeded",
+            title="Succeeded",
+            noun=("succeeded step", "succeeded steps"),
+            columns=_OUTCOME_COLUMNS,
+            rows=_outcome_rows(result, Outcome.SUCCEEDED),
+            keep=3,
+            style="bold green",
+        ),
+    ]
+    return [s for s in sections if s.rows]

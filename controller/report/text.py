@@ -1,0 +1,167 @@
+"""Terminal renderings of plans and apply results: rich tables, or plain aligned text.
+
+Last stage of ``subctl plan`` / ``subctl apply`` for humans. Content comes from
+``sections.py``; this module only lays it out. ``rich=True`` renders rich tables into
+a string (colour only when ``color``); ``rich=False`` is plain text with no ANSI codes,
+for pipes and logs. User text is scrubbed of control characters either way, so a spec
+value cannot move the cursor, clear the screen or fake a line of output.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+
+from rich.cells import cell_len
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from controller.plan.model import Plan
+from controller.plan.outcome import ApplyResult
+from controller.report.sections import (
+    Section,
+    apply_count_parts,
+    apply_counts,
+    apply_header_line,
+    apply_sections,
+    blank_repeats,
+    count_parts,
+    header_line,
+    nothing_to_do,
+    plan_sections,
+    unmanaged_line,
+)
+
+DEFAULT_WIDTH = 100
+
+# C0/C1 controls (ESC starts ANSI sequences) and the bidi overrides of "trojan source".
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_SPACE = re.compile(r"[\t\n\r\v\f]+")
+
+
+def clean(value: str) -> str:
+    """One printable line: whitespace runs become a space, other controls become ``\\xNN``."""
+    value = _SPACE.sub(" ", value)
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", value)
+
+
+# --- plain ---------------------------------------------------------------------------
+
+
+def _plain_table(section: Section) -> list[str]:
+    rows = [tuple(clean(c) for c in row) for row in blank_repeats(section.rows, section.group)]
+    header = tuple(c.upper() for c in section.columns)
+    widths = [max(cell_len(r[i]) for r in (header, *rows)) for i in range(len(header))]
+    lines = [section.heading]
+    for row in (header, *rows):
+        cells = [c + " " * (w - cell_len(c)) for c, w in zip(row, widths, strict=True)]
+        lines.append(("  " + "  ".join(cells)).rstrip())
+    return lines
+
+
+def _plain(head: list[str], sections: list[Section], tail: list[str]) -> str:
+    blocks = [head, *(_plain_table(s) for s in sections)]
+    if tail:
+        blocks.append(tail)
+    return "\n\n".join("\n".join(block) for block in blocks) + "\n"
+
+
+# --- rich ----------------------------------------------------------------------------
+
+
+def _console(width: int | None, color: bool) -> Console:
+    # Everything pinned explicitly so output never depends on the caller's environment
+    # (COLUMNS, NO_COLOR, TERM); the CLI decides width and colour.
+    return Console(
+        file=io.StringIO(),
+        force_terminal=True,
+        force_jupyter=False,
+        force_interactive=False,
+        color_system="standard" if color else None,
+        no_color=not color,
+        width=width or DEFAULT_WIDTH,
+        height=25,
+        legacy_windows=False,
+        markup=False,
+        emoji=False,
+        highlight=False,
+        _environ={},
+    )
+
+
+def _rich_table(section: Section) -> Table:
+    table = Table(
+        title=Text(section.heading, style=section.style),
+        title_justify="left",
+        show_lines=False,
+        expand=False,
+    )
+    for column in section.columns:
+        table.add_column(column, overflow="fold")
+    for row in blank_repeats(section.rows, section.group):
+        # Text, never str: a str cell would be parsed as rich markup ("[bold]").
+        table.add_row(*(Text(clean(cell)) for cell in row))
+    return table
+
+
+def _rich(
+    head: list[str], sections: list[Section], tail: list[str], width: int | None, color: bool
+) -> str:
+    console = _console(width, color)
+    console.print(Text(clean(head[0]), style="bold"))
+    for line in head[1:]:
+        console.print(Text(clean(line)))
+    for section in sections:
+        console.print()
+        console.print(_rich_table(section))
+    if tail:
+        console.print()
+        for line in tail:
+            console.print(Text(clean(line)))
+    out = console.file
+    assert isinstance(out, io.StringIO)
+    return out.getvalue()
+
+
+# --- public --------------------------------------------------------------------------
+
+
+def render_plan_text(
+    plan: Plan, *, rich: bool, width: int | None = None, color: bool = True
+) -> str:
+    """A plan for a terminal (``rich``) or a pipe (plain). ``width`` applies to rich only:
+    plain text is never wrapped, so it stays greppable."""
+    head = [header_line(plan), ", ".join(count_parts(plan))]
+    verdict = nothing_to_do(plan)
+    if verdict:
+        head.append(verdict)
+    tail = [line] if (line := unmanaged_line(plan)) else []
+    sections = plan_sections(plan)
+    if rich:
+        return _rich(head, sections, tail, width, color)
+    return _plain(head, sections, tail)
+
+
+def _apply_summary_section(result: ApplyResult) -> Section:
+    counts = apply_counts(result)
+    return Section(
+        key="summary",
+        title="Summary",
+        noun=("step", "steps"),
+        columns=("Succeeded", "Failed", "In progress", "Not attempted"),
+        rows=((*(f"{n:,}" for n in counts.values()),),),
+        style="bold",
+        counted=False,
+    )
+
+
+def render_apply_text(
+    result: ApplyResult, *, rich: bool, width: int | None = None, color: bool = True
+) -> str:
+    """An apply result: the outcome counts table, then failures and unfinished orders."""
+    head = [apply_header_line(result), ", ".join(apply_count_parts(result))]
+    sections = [_apply_summary_section(result), *apply_sections(result)]
+    if rich:
+        return _rich(head, sections, [], width, color)
+    return _plain(head, sections, [])

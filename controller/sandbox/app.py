@@ -1,0 +1,308 @@
+"""The sandbox marketplace as a Starlette app: routes, authentication, error bodies.
+
+``create_app(store, config)`` is served by uvicorn (server.py) or wrapped in an httpx
+transport in-process (embedded.py). Layers, outermost first: correlation ids and the
+catch-all 500 (``_CorrelationLayer``), latency and faults (faults.py), then the routes.
+
+Handlers are async: they check the key and token first (a 401 wins over a bad body),
+read and validate the request on the event loop, then run the store operation in
+Starlette's threadpool. The store
+serialises its transactions with a lock, so a slow SQLite write never blocks the loop.
+
+A missing subscription or order is answered 400 "No entity has been found", like the
+real API, everywhere: GET, PATCH, and the subscription named in POST /orders.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hmac
+import json
+import logging
+import secrets
+from collections.abc import Callable
+from typing import TypeVar
+
+from pydantic import BaseModel, ValidationError
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from controller.sandbox.config import SandboxConfig
+from controller.sandbox.faults import FaultMiddleware
+from controller.sandbox.problems import (
+    DroppedConnection,
+    Refused,
+    error_body,
+    new_correlation_id,
+)
+from controller.sandbox.schemas import (
+    OrderRequest,
+    OrderUpdate,
+    SubscriptionUpdate,
+    TokenRequest,
+    describe,
+)
+from controller.sandbox.store import Page, Store
+
+log = logging.getLogger("subctl.sandbox")
+
+T = TypeVar("T")
+M = TypeVar("M", bound=BaseModel)
+
+DEFAULT_LIMIT = 10
+MAX_BODY = 1024 * 1024
+
+
+def _correlation_id(scope: Scope) -> str:
+    state = scope.setdefault("state", {})
+    if "correlation_id" not in state:
+        state["correlation_id"] = new_correlation_id()
+    return str(state["correlation_id"])
+
+
+class _CorrelationLayer:
+    """Gives every response a fresh ``X-Correlation-ID`` and turns a crash into a 500 body."""
+
+    def __init__(self, app: ASGIApp, store: Store) -> None:
+        self.app = app
+        self.store = store
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        cid = _correlation_id(scope)
+        started = False
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                headers = [
+                    (k, v) for k, v in message.get("headers", []) if k != b"x-correlation-id"
+                ]
+                headers.append((b"x-correlation-id", cid.encode()))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        except DroppedConnection:
+            raise
+        except Exception:
+            if started:
+                raise
+            log.exception("sandbox internal error [correlation id %s]", cid)
+            body = error_body(
+                500, "Internal server error", scope["path"], cid, self.store.clock.now()
+            )
+            await JSONResponse(body, status_code=500)(scope, receive, send_with_id)
+
+
+def _error(request: Request, status: int, message: str) -> JSONResponse:
+    cid = _correlation_id(request.scope)
+    clock = request.app.state.store.clock
+    return JSONResponse(error_body(status, message, request.url.path, cid, clock.now()), status)
+
+
+async def _on_refused(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, Refused)
+    return _error(request, exc.status, exc.message)
+
+
+async def _on_http(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    message = {404: "Not found", 405: "Method not allowed"}.get(exc.status_code, str(exc.detail))
+    response = _error(request, exc.status_code, message)
+    if exc.headers:
+        response.headers.update(exc.headers)
+    return response
+
+
+async def _body(request: Request, model: type[M]) -> M:
+    raw = await request.body()
+    if len(raw) > MAX_BODY:
+        raise Refused(413, "Request body too large")
+    try:
+        data = json.loads(raw) if raw else None
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise Refused(400, "Malformed JSON in request body") from None
+    if not isinstance(data, dict):
+        raise Refused(400, "Request body must be a JSON object")
+    try:
+        return model.model_validate(data)
+    except ValidationError as err:
+        raise Refused(400, f"Invalid request: {describe(err)}") from None
+
+
+def _int_param(request: Request, name: str, default: int, minimum: int) -> int:
+    text = request.query_params.get(name)
+    if text is None:
+        return default
+    try:
+        value = int(text)
+    except ValueError:
+        raise Refused(400, f"Query parameter {name} must be an integer") from None
+    if value < minimum:
+        raise Refused(400, f"Query parameter {name} must be at least {minimum}")
+    return value
+
+
+def _paging(request: Request) -> tuple[int, int]:
+    config: SandboxConfig = request.app.state.config
+    offset = _int_param(request, "offset", 0, 0)
+    limit = _int_param(request, "limit", DEFAULT_LIMIT, 1)
+    return offset, min(limit, config.page_limit_max)
+
+
+def _page(page: Page, offset: int, limit: int) -> JSONResponse:
+    items, total = page
+    return JSONResponse(
+        {"data": items, "pagination": {"offset": offset, "limit": limit, "total": total}}
+    )
+
+
+def _same(given: str | None, expected: str) -> bool:
+    return given is not None and hmac.compare_digest(given.encode(), expected.encode())
+
+
+async def _authorize(request: Request) -> None:
+    """The subscription key and a valid bearer token, checked before the body is read."""
+    config: SandboxConfig = request.app.state.config
+    store: Store = request.app.state.store
+    if not _same(request.headers.get("x-subscription-key"), config.subscription_key):
+        raise Refused(401, "Access denied due to missing or invalid subscription key")
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Refused(401, "Bearer token required")
+    if not await run_in_threadpool(store.token_valid, token.strip()):
+        raise Refused(401, "Invalid or expired token")
+
+
+async def _guarded(request: Request, operation: Callable[[], T]) -> T:
+    """Authorize, then run one store operation in the threadpool."""
+    await _authorize(request)
+    return await run_in_threadpool(operation)
+
+
+async def token(request: Request) -> Response:
+    config: SandboxConfig = request.app.state.config
+    store: Store = request.app.state.store
+    if not _same(request.headers.get("x-subscription-key"), config.subscription_key):
+        raise Refused(401, "Access denied due to missing or invalid subscription key")
+    scheme, _, encoded = request.headers.get("authorization", "").partition(" ")
+    try:
+        user, _, password = base64.b64decode(encoded, validate=True).decode().partition(":")
+    except (binascii.Error, UnicodeDecodeError):
+        user, password = "", ""
+    if scheme.lower() != "basic" or not (
+        _same(user, config.username) and _same(password, config.password)
+    ):
+        raise Refused(401, "Invalid username or password")
+    body = await _body(request, TokenRequest)
+    issued = secrets.token_urlsafe(32)
+    await run_in_threadpool(store.issue_token, issued, body.marketplace, config.token_ttl)
+    return JSONResponse({"token": issued, "expiresInSeconds": config.token_ttl})
+
+
+async def list_subscriptions(request: Request) -> Response:
+    store: Store = request.app.state.store
+    offset, limit = _paging(request)
+    params = request.query_params
+    page = await _guarded(
+        request,
+        lambda: store.list_subscriptions(
+            customer_id=params.get("customerId"),
+            status=params.get("status"),
+            offset=offset,
+            limit=limit,
+        ),
+    )
+    return _page(page, offset, limit)
+
+
+async def subscription(request: Request) -> Response:
+    store: Store = request.app.state.store
+    sub_id: str = request.path_params["id"]
+    if request.method == "PATCH":
+        await _authorize(request)
+        update = await _body(request, SubscriptionUpdate)
+        body = await run_in_threadpool(store.set_renewal_status, sub_id, update.renewalStatus)
+    else:
+        body = await _guarded(request, lambda: store.get_subscription(sub_id))
+    return JSONResponse(body)
+
+
+async def orders(request: Request) -> Response:
+    store: Store = request.app.state.store
+    if request.method == "POST":
+        await _authorize(request)
+        order = await _body(request, OrderRequest)
+        created = await run_in_threadpool(store.create_order, order)
+        return JSONResponse(created, status_code=201)
+    offset, limit = _paging(request)
+    params = request.query_params
+    page = await _guarded(
+        request,
+        lambda: store.list_orders(
+            subscription_id=params.get("subscriptionId"),
+            customer_id=params.get("customerId"),
+            status=params.get("status"),
+            status_code=params.get("statusCode"),
+            order_number=params.get("orderNumber"),
+            offset=offset,
+            limit=limit,
+        ),
+    )
+    return _page(page, offset, limit)
+
+
+async def estimate(request: Request) -> Response:
+    store: Store = request.app.state.store
+    await _authorize(request)
+    order = await _body(request, OrderRequest)
+    return JSONResponse(await run_in_threadpool(store.estimate_order, order))
+
+
+async def order(request: Request) -> Response:
+    store: Store = request.app.state.store
+    order_id: str = request.path_params["id"]
+    if request.method == "PATCH":
+        await _authorize(request)
+        update = await _body(request, OrderUpdate)
+        body = await run_in_threadpool(store.update_order_status, order_id, update.statusCode)
+    else:
+        body = await _guarded(request, lambda: store.get_order(order_id))
+    return JSONResponse(body)
+
+
+def create_app(store: Store, config: SandboxConfig | None = None) -> Starlette:
+    config = config or SandboxConfig()
+    store.vendor_delay = config.vendor_delay  # the store settles the vendor with it
+    routes = [
+        Route("/token", token, methods=["POST"]),
+        Route("/subscriptions", list_subscriptions, methods=["GET"]),
+        Route("/subscriptions/{id}", subscription, methods=["GET", "PATCH"]),
+        Route("/orders", orders, methods=["GET", "POST"]),
+        # Declared before /orders/{id} so "estimate" is never taken for an order id.
+        Route("/orders/estimate", estimate, methods=["POST"]),
+        Route("/orders/{id}", order, methods=["GET", "PATCH"]),
+    ]
+    app = Starlette(
+        routes=routes,
+        middleware=[
+            Middleware(_CorrelationLayer, store=store),
+            Middleware(FaultMiddleware, config=config, clock=store.clock),
+        ],
+        exception_handlers={Refused: _on_refused, HTTPException: _on_http},
+    )
+    app.state.store = store
+    app.state.config = config
+    return app

@@ -1,0 +1,77 @@
+"""The sandbox marketplace in-process: an httpx transport that subctl plugs into its client.
+
+With no ``SUBCTL_API_URL`` (or ``SUBCTL_API_URL=sandbox``) subctl talks to this transport,
+backed by ``.subctl/sandbox.db`` and seeded with the demo set on first use (DESIGN.md
+section 6). A dropped-connection fault reaches the client as ``httpx.RemoteProtocolError``,
+exactly as it would over a socket.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from controller.sandbox.app import create_app
+from controller.sandbox.clock import Clock
+from controller.sandbox.config import SandboxConfig
+from controller.sandbox.problems import DroppedConnection
+from controller.sandbox.seed import demo_seed, load_seed_file, seed_if_empty
+from controller.sandbox.store import Store
+
+DEFAULT_DB = Path(".subctl") / "sandbox.db"
+BASE_URL = "http://sandbox.invalid"
+
+
+class EmbeddedTransport(httpx.AsyncBaseTransport):
+    """``httpx.ASGITransport`` around the sandbox app, owning its store."""
+
+    def __init__(self, store: Store, config: SandboxConfig) -> None:
+        self.store = store
+        self.config = config
+        self.app = create_app(store, config)
+        # raise_app_exceptions: the app answers every error itself, so the only exception
+        # that escapes it is a dropped connection, which must reach the client as one.
+        self._inner = httpx.ASGITransport(app=self.app, raise_app_exceptions=True)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        try:
+            return await self._inner.handle_async_request(request)
+        except DroppedConnection:
+            raise httpx.RemoteProtocolError(
+                "Server disconnected without sending a complete response.", request=request
+            ) from None
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+        self.store.close()
+
+
+def open_store(db_path: str | Path, *, seed: Path | None, clock: Clock | None = None) -> Store:
+    """Open (creating the parent folder) and, if the database is empty, seed the store.
+
+    ``seed=None`` means the built-in demo set.
+    """
+    path = str(db_path)
+    if path != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    store = Store(path, clock)
+    try:
+        seed_if_empty(store, demo_seed() if seed is None else load_seed_file(seed))
+    except BaseException:
+        store.close()
+        raise
+    return store
+
+
+def embedded_transport(
+    db_path: str | Path = DEFAULT_DB,
+    *,
+    seed: Path | None = None,
+    clock: Clock | None = None,
+    **config: Any,
+) -> EmbeddedTransport:
+    """A transport serving the sandbox from ``db_path``; ``config`` are SandboxConfig fields."""
+    settings = SandboxConfig(**config)
+    return EmbeddedTransport(open_store(db_path, seed=seed, clock=clock), settings)

@@ -1,0 +1,481 @@
+"""SQLite state of the sandbox marketplace: subscriptions, orders and issued tokens.
+
+The app's handlers call one ``Store`` method per request. Each method is one
+``BEGIN IMMEDIATE`` transaction taken under a process-wide lock, so concurrent requests
+(threads of one server) and other processes on the same file never lose or half-apply
+a write. Every transaction first settles the vendor: approved orders whose vendor delay
+has passed are completed, lazily, from timestamps (an indexed query on approved orders),
+so no background thread is needed and any clock can drive it.
+
+Ids are integers in SQLite (stable numeric order, cheap indexes) and strings in the API.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from decimal import Decimal
+from typing import Any
+
+from controller.marketplace.models import (
+    ATTR_CANCELLATION_REASON,
+    CODE_APPROVED,
+    CODE_COMPLETED,
+    OrderStatus,
+    OrderType,
+    SubscriptionStatus,
+)
+from controller.sandbox import render, rules
+from controller.sandbox.clock import Clock, SystemClock
+from controller.sandbox.problems import NO_ENTITY, Refused, iso_timestamp
+from controller.sandbox.schemas import OrderRequest
+
+FIRST_ORDER_ID = 5000001
+ZERO_GBP = ("0.00", "GBP")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS subscriptions (
+    id INTEGER PRIMARY KEY,
+    customer_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    status TEXT NOT NULL,
+    renewal_status INTEGER NOT NULL,
+    creation_date TEXT, renewal_date TEXT, expiration_date TEXT, last_modified_date TEXT,
+    expiration_anchor INTEGER, renewal_anchor INTEGER,
+    period_type TEXT, period_duration INTEGER,
+    billing_type TEXT, billing_duration INTEGER,
+    price_amount TEXT, price_currency TEXT,
+    attributes TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX IF NOT EXISTS subscriptions_customer ON subscriptions (customer_id, id);
+CREATE INDEX IF NOT EXISTS subscriptions_status ON subscriptions (status, id);
+CREATE TABLE IF NOT EXISTS orders (
+    id INTEGER PRIMARY KEY,
+    order_number TEXT NOT NULL UNIQUE,
+    type TEXT NOT NULL,
+    customer_id TEXT NOT NULL,
+    subscription_id INTEGER NOT NULL REFERENCES subscriptions (id),
+    status TEXT NOT NULL,
+    status_code TEXT NOT NULL,
+    creation_date TEXT NOT NULL,
+    approved_at TEXT,
+    attributes TEXT NOT NULL DEFAULT '{}',
+    total_amount TEXT, total_currency TEXT
+);
+CREATE INDEX IF NOT EXISTS orders_subscription ON orders (subscription_id, type, status_code);
+CREATE INDEX IF NOT EXISTS orders_customer ON orders (customer_id, id);
+CREATE INDEX IF NOT EXISTS orders_status ON orders (status, id);
+-- Serves the statusCode filter and the vendor's lazy completion (status_code = 'AP' AND
+-- approved_at <= cutoff): a range scan over the due orders only, however many exist.
+CREATE INDEX IF NOT EXISTS orders_code_approved ON orders (status_code, approved_at);
+CREATE TABLE IF NOT EXISTS tokens (
+    token_hash TEXT PRIMARY KEY,
+    marketplace TEXT NOT NULL,
+    issued_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL
+);
+"""
+
+Page = tuple[list[dict[str, Any]], int]
+
+
+def token_hash(token: str) -> str:
+    """Only a hash of a token is stored: the database file holds no usable secret."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _entity_id(text: str) -> int | None:
+    return int(text) if text.isdigit() and len(text) <= 18 else None
+
+
+class Store:
+    """The sandbox's state. ``vendor_delay`` (seconds) is set by the app from its config."""
+
+    def __init__(self, path: str, clock: Clock | None = None, *, vendor_delay: float = 30.0):
+        self.clock: Clock = clock or SystemClock()
+        self.vendor_delay = vendor_delay
+        self._lock = threading.RLock()
+        self._conn = sqlite3.connect(
+            path, check_same_thread=False, isolation_level=None, timeout=30.0
+        )
+        self._conn.row_factory = sqlite3.Row
+        self._conn.execute("PRAGMA foreign_keys = ON")
+        if path != ":memory:":
+            self._conn.execute("PRAGMA journal_mode = WAL")
+            self._conn.execute("PRAGMA synchronous = NORMAL")
+        with self._lock:
+            self._conn.executescript(_SCHEMA)
+
+    @staticmethod
+    def first_order_id() -> int:
+        return FIRST_ORDER_ID
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[tuple[sqlite3.Connection, dt.datetime]]:
+        """One ``BEGIN IMMEDIATE`` transaction under the lock, vendor settled first."""
+        with self._lock:
+            conn = self._conn
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                now = self.clock.now()
+                self._settle_vendor(conn, now)
+                yield conn, now
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+
+    # -- the vendor ---------------------------------------------------------------------
+
+    def _settle_vendor(self, conn: sqlite3.Connection, now: dt.datetime) -> None:
+        cutoff = render.store_instant(now - dt.timedelta(seconds=self.vendor_delay))
+        due = conn.execute(
+            "SELECT * FROM orders WHERE status_code = 'AP' AND approved_at <= ? ORDER BY id",
+            (cutoff,),
+        ).fetchall()
+        for row in due:
+            done = render.parse_instant(row["approved_at"]) + dt.timedelta(
+                seconds=self.vendor_delay
+            )
+            conn.execute(
+                "UPDATE orders SET status = ?, status_code = ? WHERE id = ?",
+                (rules.status_for(CODE_COMPLETED).value, CODE_COMPLETED, row["id"]),
+            )
+            sub = self._subscription_row(conn, row["subscription_id"])
+            if row["type"] == OrderType.CANCELLATION:
+                conn.execute(
+                    "UPDATE subscriptions SET status = ?, renewal_status = 0, "
+                    "last_modified_date = ? WHERE id = ?",
+                    (SubscriptionStatus.TERMINATED.value, done.date().isoformat(), sub["id"]),
+                )
+            elif row["type"] == OrderType.RENEWAL:
+                self._renew(conn, sub, done.date())
+
+    def _renew(self, conn: sqlite3.Connection, sub: sqlite3.Row, today: dt.date) -> None:
+        kind, duration = sub["period_type"], sub["period_duration"]
+        if kind is None or duration is None or sub["expiration_date"] is None:
+            raise Refused(
+                400, f"Subscription {sub['id']} has no subscription period or expiration date"
+            )
+        expiry = rules.add_period(
+            dt.date.fromisoformat(sub["expiration_date"]),
+            kind,
+            duration,
+            sub["expiration_anchor"],
+        )
+        renewal = sub["renewal_date"]
+        if renewal is not None:
+            renewal = rules.add_period(
+                dt.date.fromisoformat(renewal), kind, duration, sub["renewal_anchor"]
+            ).isoformat()
+        conn.execute(
+            "UPDATE subscriptions SET expiration_date = ?, renewal_date = ?, "
+            "last_modified_date = ? WHERE id = ?",
+            (expiry.isoformat(), renewal, today.isoformat(), sub["id"]),
+        )
+
+    # -- tokens ---------------------------------------------------------------------------
+
+    def issue_token(self, token: str, marketplace: str, ttl: int) -> None:
+        with self.transaction() as (conn, now):
+            conn.execute("DELETE FROM tokens WHERE expires_at <= ?", (render.store_instant(now),))
+            conn.execute(
+                "INSERT INTO tokens (token_hash, marketplace, issued_at, expires_at) "
+                "VALUES (?, ?, ?, ?)",
+                (
+                    token_hash(token),
+                    marketplace,
+                    render.store_instant(now),
+                    render.store_instant(now + dt.timedelta(seconds=ttl)),
+                ),
+            )
+
+    def token_valid(self, token: str) -> bool:
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT expires_at FROM tokens WHERE token_hash = ?", (token_hash(token),)
+            ).fetchone()
+            now = render.store_instant(self.clock.now())
+        return row is not None and bool(row["expires_at"] > now)
+
+    def marketplaces(self) -> list[str]:
+        """The marketplaces tokens were asked for, oldest first (tests and diagnostics)."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT marketplace FROM tokens ORDER BY issued_at, rowid"
+            ).fetchall()
+        return [row["marketplace"] for row in rows]
+
+    # -- subscriptions -------------------------------------------------------------------
+
+    def _subscription_row(self, conn: sqlite3.Connection, sub_id: int | None) -> sqlite3.Row:
+        row = None
+        if sub_id is not None:
+            row = conn.execute("SELECT * FROM subscriptions WHERE id = ?", (sub_id,)).fetchone()
+        if row is None:
+            raise Refused(400, NO_ENTITY)
+        return row  # type: ignore[no-any-return]
+
+    def get_subscription(self, sub_id: str) -> dict[str, Any]:
+        with self.transaction() as (conn, _):
+            return render.subscription(self._subscription_row(conn, _entity_id(sub_id)))
+
+    def list_subscriptions(
+        self, *, customer_id: str | None, status: str | None, offset: int, limit: int
+    ) -> Page:
+        where, args = _filters({"customer_id": customer_id, "status": status})
+        with self.transaction() as (conn, _):
+            total = conn.execute(f"SELECT count(*) FROM subscriptions{where}", args).fetchone()[0]  # noqa: S608 - column names are ours
+            rows = conn.execute(
+                f"SELECT * FROM subscriptions{where} ORDER BY id LIMIT ? OFFSET ?",  # noqa: S608
+                (*args, limit, offset),
+            ).fetchall()
+        return [render.subscription(r) for r in rows], int(total)
+
+    def set_renewal_status(self, sub_id: str, value: bool) -> dict[str, Any]:
+        with self.transaction() as (conn, now):
+            row = self._subscription_row(conn, _entity_id(sub_id))
+            if row["status"] != SubscriptionStatus.ACTIVE:
+                raise Refused(
+                    400,
+                    f"Subscription {row['id']} is {row['status']}: auto-renewal can only be "
+                    "changed on an active subscription",
+                )
+            conn.execute(
+                "UPDATE subscriptions SET renewal_status = ?, last_modified_date = ? WHERE id = ?",
+                (int(value), now.date().isoformat(), row["id"]),
+            )
+            return render.subscription(self._subscription_row(conn, row["id"]))
+
+    # -- orders -----------------------------------------------------------------------------
+
+    def _order_row(self, conn: sqlite3.Connection, order_id: int | None) -> sqlite3.Row:
+        row = None
+        if order_id is not None:
+            row = conn.execute("SELECT * FROM orders WHERE id = ?", (order_id,)).fetchone()
+        if row is None:
+            raise Refused(400, NO_ENTITY)
+        return row  # type: ignore[no-any-return]
+
+    def _check_order(
+        self, conn: sqlite3.Connection, request: OrderRequest
+    ) -> tuple[sqlite3.Row, OrderType]:
+        """Everything a create or an estimate checks; raises ``Refused`` with the reason."""
+        try:
+            order_type = OrderType(request.type)
+        except ValueError:
+            order_type = None
+        if order_type not in rules.SUPPORTED_TYPES or order_type is None:
+            raise Refused(
+                400,
+                f"Order type {request.type[:30]!r} is not supported: use renewal or cancellation",
+            )
+        sub = self._subscription_row(conn, _entity_id(request.subscriptionId))
+        if sub["customer_id"] != request.customerId:
+            raise Refused(
+                400,
+                f"Subscription {sub['id']} does not belong to customer {request.customerId[:40]}",
+            )
+        if sub["status"] != SubscriptionStatus.ACTIVE:
+            raise Refused(400, f"Subscription {sub['id']} is {sub['status']}, not active")
+        if (
+            order_type is OrderType.CANCELLATION
+            and not request.attributes.get(ATTR_CANCELLATION_REASON, "").strip()
+        ):
+            raise Refused(400, "A cancellation order needs attributes.cancellationReason")
+        return sub, order_type
+
+    @staticmethod
+    def _price(sub: sqlite3.Row, order_type: OrderType) -> tuple[str, str]:
+        amount, currency = sub["price_amount"], sub["price_currency"]
+        if amount is None or currency is None:
+            return ZERO_GBP
+        if order_type is OrderType.RENEWAL:
+            return amount, currency
+        return f"{Decimal(0):.2f}", currency
+
+    def estimate_order(self, request: OrderRequest) -> dict[str, Any]:
+        """The order that ``create_order`` would make, priced; nothing is written."""
+        with self.transaction() as (conn, now):
+            sub, order_type = self._check_order(conn, request)
+            amount, currency = self._price(sub, order_type)
+            # Not placed, so neither numbered nor in any state yet: "submitted" is the
+            # status a new order starts in; the id is empty because none exists.
+            return {
+                "id": "",
+                "type": order_type.value,
+                "customerId": request.customerId,
+                "subscriptionId": str(sub["id"]),
+                "status": OrderStatus.SUBMITTED.value,
+                "creationDate": iso_timestamp(now),
+                "attributes": dict(request.attributes),
+                "total": {"amount": amount, "currency": currency},
+            }
+
+    def create_order(self, request: OrderRequest) -> dict[str, Any]:
+        with self.transaction() as (conn, now):
+            sub, order_type = self._check_order(conn, request)
+            open_order = conn.execute(
+                "SELECT order_number, status_code FROM orders WHERE subscription_id = ? "
+                "AND type = ? AND status_code IN ('PA', 'AP') LIMIT 1",
+                (sub["id"], order_type.value),
+            ).fetchone()
+            if open_order is not None:
+                raise Refused(
+                    400,
+                    f"Subscription {sub['id']} already has an open order of type "
+                    f"{order_type.value}: {open_order['order_number']} "
+                    f"({open_order['status_code']})",
+                )
+            code = rules.initial_code(order_type)
+            amount, currency = self._price(sub, order_type)
+            order_id = self.insert_order(
+                conn,
+                order_id=None,
+                order_number=None,
+                order_type=order_type.value,
+                customer_id=request.customerId,
+                subscription_id=sub["id"],
+                code=code,
+                created=now,
+                approved=None,
+                attributes=dict(request.attributes),
+                total=(amount, currency),
+            )
+            if order_type is OrderType.RENEWAL:
+                self._renew(conn, sub, now.date())
+            return render.order(self._order_row(conn, order_id))
+
+    def insert_order(
+        self,
+        conn: sqlite3.Connection,
+        *,
+        order_id: int | None,
+        order_number: str | None,
+        order_type: str,
+        customer_id: str,
+        subscription_id: int,
+        code: str,
+        created: dt.datetime,
+        approved: dt.datetime | None,
+        attributes: dict[str, str],
+        total: tuple[str, str] | None,
+    ) -> int:
+        if order_id is None:
+            order_id = int(
+                conn.execute(
+                    "SELECT coalesce(max(id), ?) + 1 FROM orders", (FIRST_ORDER_ID - 1,)
+                ).fetchone()[0]
+            )
+        if order_number is None:
+            order_number = self._next_order_number(conn)
+        conn.execute(
+            "INSERT INTO orders (id, order_number, type, customer_id, subscription_id, status, "
+            "status_code, creation_date, approved_at, attributes, total_amount, total_currency) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                order_id,
+                order_number,
+                order_type,
+                customer_id,
+                subscription_id,
+                rules.status_for(code).value,
+                code,
+                render.store_instant(created),
+                render.store_instant(approved) if approved else None,
+                json.dumps(attributes, sort_keys=True),
+                total[0] if total else None,
+                total[1] if total else None,
+            ),
+        )
+        return order_id
+
+    @staticmethod
+    def _next_order_number(conn: sqlite3.Connection) -> str:
+        while True:
+            row = conn.execute("SELECT value FROM meta WHERE key = 'order_number'").fetchone()
+            number = int(row["value"]) + 1 if row else 1
+            conn.execute(
+                "INSERT INTO meta (key, value) VALUES ('order_number', ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (str(number),),
+            )
+            candidate = f"SO{number:06d}"
+            # A seed may have used a number already; skip it rather than fail the create.
+            taken = conn.execute(
+                "SELECT 1 FROM orders WHERE order_number = ?", (candidate,)
+            ).fetchone()
+            if taken is None:
+                return candidate
+
+    def get_order(self, order_id: str) -> dict[str, Any]:
+        with self.transaction() as (conn, _):
+            return render.order(self._order_row(conn, _entity_id(order_id)))
+
+    def list_orders(
+        self,
+        *,
+        subscription_id: str | None,
+        customer_id: str | None,
+        status: str | None,
+        status_code: str | None,
+        order_number: str | None,
+        offset: int,
+        limit: int,
+    ) -> Page:
+        sub_key: int | None = None
+        if subscription_id is not None:
+            sub_key = _entity_id(subscription_id)
+            if sub_key is None:
+                return [], 0
+        where, args = _filters(
+            {
+                "subscription_id": sub_key,
+                "customer_id": customer_id,
+                "status": status,
+                "status_code": status_code,
+                "order_number": order_number,
+            }
+        )
+        with self.transaction() as (conn, _):
+            total = conn.execute(f"SELECT count(*) FROM orders{where}", args).fetchone()[0]  # noqa: S608 - column names are ours
+            rows = conn.execute(
+                f"SELECT * FROM orders{where} ORDER BY id LIMIT ? OFFSET ?",  # noqa: S608
+                (*args, limit, offset),
+            ).fetchall()
+        return [render.order(r) for r in rows], int(total)
+
+    def update_order_status(self, order_id: str, requested: str) -> dict[str, Any]:
+        with self.transaction() as (conn, now):
+            row = self._order_row(conn, _entity_id(order_id))
+            code = rules.next_code(row["status_code"], requested, row["order_number"])
+            approved = render.store_instant(now) if code == CODE_APPROVED else row["approved_at"]
+            conn.execute(
+                "UPDATE orders SET status = ?, status_code = ?, approved_at = ? WHERE id = ?",
+                (rules.status_for(code).value, code, approved, row["id"]),
+            )
+            return render.order(self._order_row(conn, row["id"]))
+
+    # -- seeding ------------------------------------------------------------------------
+
+    def is_empty(self) -> bool:
+        with self._lock:
+            row = self._conn.execute("SELECT 1 FROM subscriptions LIMIT 1").fetchone()
+        return row is None
+
+
+def _filters(values: dict[str, object]) -> tuple[str, tuple[object, ...]]:
+    used = {column: value for column, value in values.items() if value is not None}
+    if not used:
+        return "", ()
+    return " WHERE " + " AND ".join(f"{column} = ?" for column in used), tuple(used.values())

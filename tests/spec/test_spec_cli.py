@@ -1,0 +1,106 @@
+"""subctl validate and subctl schema, through the real click commands."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from controller.cli import main
+from controller.spec.schema import SCHEMA_FILE, schema_json
+
+ROOT = Path(__file__).resolve().parents[2]
+BAD = Path(__file__).parent / "bad"
+
+
+def test_validate_the_examples_says_valid_on_stdout() -> None:
+    result = CliRunner().invoke(main, ["validate", str(ROOT / "specs")])
+    assert result.exit_code == 0
+    assert result.stdout == "3 files, 6 subscriptions: valid\n"
+    assert result.stderr == ""
+
+
+def test_validate_json_when_valid() -> None:
+    result = CliRunner().invoke(main, ["validate", "--format", "json", str(ROOT / "specs")])
+    assert result.exit_code == 0
+    assert json.loads(result.stdout) == {
+        "formatVersion": 1,
+        "valid": True,
+        "files": 3,
+        "subscriptions": 6,
+        "errors": [],
+    }
+
+
+def _two_bad_files(tmp_path: Path) -> list[str]:
+    head = "apiVersion: subctl/v1\nkind: SubscriptionSet\nmetadata:\n  name: {}\n"
+    one = tmp_path / "one.yaml"
+    one.write_text(head.format("one") + 'subscriptions:\n  - id: "1"\n    state: on\n')
+    two = tmp_path / "two.yaml"
+    two.write_text(head.format("two") + 'subscriptions:\n  - id: "2"\n    autoRenew: true\n')
+    return [str(one), str(two)]
+
+
+def test_validate_json_lists_every_error(tmp_path: Path) -> None:
+    bad = _two_bad_files(tmp_path)
+    result = CliRunner().invoke(main, ["validate", "--format", "json", *bad])
+    assert result.exit_code == 1
+    body = json.loads(result.stdout)
+    assert (body["valid"], body["files"], body["subscriptions"]) == (False, 2, 2)
+    assert body["errors"] == [
+        {
+            "path": bad[0],
+            "line": 7,
+            "column": 12,
+            "message": "subscriptions[0].state: expected 'active' or 'cancelled', got 'on'",
+        },
+        {
+            "path": bad[1],
+            "line": 6,
+            "column": 5,
+            "message": "subscriptions[0]: missing required field 'state' (active or cancelled)",
+        },
+    ]
+
+
+def test_validate_text_counts_errors_and_files(tmp_path: Path) -> None:
+    bad = _two_bad_files(tmp_path)
+    result = CliRunner().invoke(main, ["validate", *bad, str(ROOT / "specs")])
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr.splitlines() == [
+        f"{bad[0]}:7:12: subscriptions[0].state: expected 'active' or 'cancelled', got 'on'",
+        f"{bad[1]}:6:5: subscriptions[0]: missing required field 'state' (active or cancelled)",
+        "2 errors in 2 files",
+    ]
+
+
+def test_validate_needs_a_path() -> None:
+    result = CliRunner().invoke(main, ["validate"])
+    assert result.exit_code == 2
+    assert "Missing argument" in result.stderr
+
+
+def test_schema_prints_the_committed_schema() -> None:
+    result = CliRunner().invoke(main, ["schema"])
+    assert result.exit_code == 0
+    assert result.stdout == schema_json()
+    assert result.stdout.endswith("}\n")
+
+
+def test_committed_schema_is_fresh() -> None:
+    committed = (ROOT / SCHEMA_FILE).read_text(encoding="utf-8")
+    assert committed == schema_json(), f"{SCHEMA_FILE} is stale: run `make schema`"
+
+
+def test_schema_describes_the_document() -> None:
+    schema = json.loads(schema_json())
+    assert list(schema)[:3] == ["$schema", "$id", "title"]
+    assert schema["additionalProperties"] is False
+    assert set(schema["required"]) == {"apiVersion", "kind", "metadata"}
+    entry = schema["$defs"]["SubscriptionEntry"]
+    assert entry["required"] == ["id"]
+    id_types = {choice["type"] for choice in entry["properties"]["id"]["anyOf"]}
+    assert id_types == {"string", "integer"}
+    assert entry["properties"]["state"]["anyOf"][0]["enum"] == ["active", "cancelled"]
