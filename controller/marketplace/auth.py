@@ -24,7 +24,6 @@ from controller.marketplace.errors_map import parse_model
 from controller.marketplace.exchange import Exchange, Reply
 from controller.marketplace.limits import Clock
 from controller.marketplace.models import TokenInfo
-from controller.marketplace.retry import RetryPolicy
 from controller.marketplace.settings import ApiSettings, Secret
 
 TOKEN_PATH = "/token"  # noqa: S105 - a URL path
@@ -35,13 +34,11 @@ class Authenticator:
         self,
         exchange: Exchange,
         settings: ApiSettings,
-        retry: RetryPolicy,
         *,
         clock: Clock = time.monotonic,
     ) -> None:
         self._exchange = exchange
         self._settings = settings
-        self._retry = retry
         self._clock = clock
         self._lock = anyio.Lock()
         self._token: Secret | None = None
@@ -63,13 +60,11 @@ class Authenticator:
         }
         body = {"marketplace": self._settings.marketplace}
 
-        async def once() -> Reply:
-            return await self._exchange.send(
-                "POST", TOKEN_PATH, TOKEN_PATH, headers=headers, body=body
-            )
-
-        # Asking for a token twice is harmless, so token fetches retry like GETs.
-        reply = await self._retry.call(once)
+        # One attempt: the caller's retry (idempotent calls, or ordering.py's token
+        # pre-fetch) repeats the whole call, so retrying here too would multiply attempts.
+        reply = await self._exchange.send(
+            "POST", TOKEN_PATH, TOKEN_PATH, headers=headers, body=body
+        )
         info = parse_model(
             TokenInfo,
             reply.body,

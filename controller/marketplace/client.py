@@ -103,7 +103,7 @@ class MarketplaceClient:
         self.limits = Limits(settings.max_concurrency, settings.max_rate, clock=clock, sleep=sleep)
         self.retry = RetryPolicy.from_settings(settings, sleep=sleep, clock=clock)
         self._exchange = Exchange(http, settings, self.limits, self.calls)
-        self.auth = Authenticator(self._exchange, settings, self.retry, clock=clock)
+        self.auth = Authenticator(self._exchange, settings, clock=clock)
         self._placer = OrderPlacer(
             self.auth, self.retry, self._orders_of, attempts=settings.order_post_attempts
         )
@@ -268,13 +268,14 @@ class MarketplaceClient:
 
     async def place_order(
         self,
-        order_type: OrderType,
+        order_type: OrderType | str,
         *,
         customer_id: str,
         subscription_id: str,
         attributes: Mapping[str, str],
     ) -> PlaceResult:
         """Place a renewal or cancellation at most once; see ``ordering.py``."""
+        order_type = OrderType(order_type)
         if order_type not in (OrderType.RENEWAL, OrderType.CANCELLATION):
             raise ValueError(f"subctl places renewal and cancellation orders, not {order_type}")
         if ATTR_REQUEST_ID in attributes:

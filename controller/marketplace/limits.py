@@ -50,10 +50,11 @@ class RateLimiter:
     async def acquire(self) -> None:
         async with self._lock:
             self._refill()
-            while self._tokens < 1.0:
-                await self._sleep((1.0 - self._tokens) / self.rate)
-                self._refill()
             self._tokens -= 1.0
+            if self._tokens < 0.0:
+                # Sleep off the debt once; the next refill counts the time slept. (A
+                # loop re-checking "tokens >= 1" can spin forever on float rounding.)
+                await self._sleep(-self._tokens / self.rate)
 
 
 class Limits:

@@ -122,6 +122,8 @@ class OrderPlacer:
         started = self._retry.clock()
         posts = 0
         while True:
+            # A token fetch sends no order, so it may retry freely before the POST.
+            await self._retry.call(self._auth.token)
             posts += 1
             try:
                 reply = await self._auth.send("POST", ORDERS_PATH, ORDERS_PATH, body=body)

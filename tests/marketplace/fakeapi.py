@@ -16,6 +16,8 @@ from collections import defaultdict, deque
 from dataclasses import dataclass, field
 from typing import Any
 
+import anyio
+import anyio.lowlevel
 import httpx
 
 USERNAME = "reseller-user"
@@ -24,7 +26,8 @@ SUBSCRIPTION_KEY = "key-Hh27-very-secret"
 
 # Faults: "ok"; "500"/"502"/"503"; "429" (Retry-After: retry_after); "drop" and
 # "timeout" before processing; "committed-502"/"committed-drop"/"committed-timeout":
-# the request is processed, then the answer is lost.
+# the request is processed, then the answer is lost; "committed-garbage": processed,
+# answered 201 with a body that is not JSON.
 Fault = str
 
 
@@ -73,6 +76,8 @@ class FakeApi:
         self._token_ids = itertools.count(1)
         # Hook run before each list page is answered (to change the data mid-listing).
         self.before_page: list[Any] = []
+        # Order listings answered from a lagging replica (empty) before the real one.
+        self.stale_order_reads = 0
 
     # -- setup ----------------------------------------------------------------------
 
@@ -90,7 +95,12 @@ class FakeApi:
         self.faults[key].extend(faults)
 
     def transport(self) -> httpx.MockTransport:
-        return httpx.MockTransport(self.handle)
+        async def handle(request: httpx.Request) -> httpx.Response:
+            # A checkpoint before answering lets concurrent requests interleave, as on a wire.
+            await anyio.lowlevel.checkpoint()
+            return self.handle(request)
+
+        return httpx.MockTransport(handle)
 
     def count(self, method: str, path: str) -> int:
         return sum(
@@ -125,6 +135,8 @@ class FakeApi:
             raise httpx.RemoteProtocolError("Server disconnected", request=request)
         if fault == "committed-timeout":
             raise httpx.ReadTimeout("timed out", request=request)
+        if fault == "committed-garbage":
+            return httpx.Response(201, content=b"<html>OK</html>")
         return response
 
     def _cid(self) -> str:
@@ -180,6 +192,9 @@ class FakeApi:
                     return self._error(400, "No entity has been found")
                 self.subscriptions[sid]["renewalStatus"] = body["renewalStatus"]
                 return self._json(200, self.subscriptions[sid])
+            case "GET", ["orders"] if self.stale_order_reads > 0:
+                self.stale_order_reads -= 1
+                return self._list([], q)
             case "GET", ["orders"]:
                 items = [
                     o
