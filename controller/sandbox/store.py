@@ -117,7 +117,9 @@ class Store:
 
     def issue_token(self, token: str, marketplace: str, ttl: int) -> None:
         with self.transaction() as (conn, now):
-            conn.execute("DELETE FROM tokens WHERE expires_at <= ?", (render.store_instant(now),))
+            # Expired tokens are kept a day (they record which marketplace was asked for).
+            stale = render.store_instant(now - dt.timedelta(days=1))
+            conn.execute("DELETE FROM tokens WHERE expires_at <= ?", (stale,))
             conn.execute(
                 "INSERT INTO tokens (token_hash, marketplace, issued_at, expires_at) "
                 "VALUES (?, ?, ?, ?)",
