@@ -165,13 +165,18 @@ def _insert_orders(
             customer_id=order.customerId,
             subscription_id=int(sub.id),
             code=order.statusCode,
-            created=order.creationDate or now,
+            created=_utc(order.creationDate) if order.creationDate else now,
             # The vendor delay of a seeded approved order runs from the moment of seeding.
             approved=now if order.statusCode == CODE_APPROVED else None,
             attributes=dict(order.attributes),
             total=_total(order, sub),
         )
     db.set_order_counter(conn, next_number - 1)
+
+
+def _utc(moment: dt.datetime) -> dt.datetime:
+    """A seeded date-time without a zone is UTC, as the API's are (never the host's zone)."""
+    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment
 
 
 def _total(order: SeedOrder, sub: SeedSubscription) -> tuple[str, str]:

@@ -16,7 +16,7 @@ import datetime as dt
 import sqlite3
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from decimal import Decimal
 from typing import Any
 
@@ -88,7 +88,10 @@ class Store:
                     (SubscriptionStatus.TERMINATED.value, done.date().isoformat(), sub["id"]),
                 )
             elif row["type"] == OrderType.RENEWAL:
-                self._renew(conn, sub, done.date())
+                # Only a seeded renewal can be approved; one that cannot move its dates
+                # still completes, or every later request would fail on it.
+                with suppress(Refused):
+                    self._renew(conn, sub, done.date())
 
     def _renew(self, conn: sqlite3.Connection, sub: sqlite3.Row, today: dt.date) -> None:
         kind, duration = sub["period_type"], sub["period_duration"]
