@@ -215,10 +215,14 @@ class _Builder:
             child = (*loc, name)
             keys[child] = (mark.line + 1, mark.column + 1)
             if type(value_node) is ScalarNode:
-                mark = value_node.start_mark
-                values[child] = (mark.line + 1, mark.column + 1)
                 value_tag = value_node.tag
-                out[name] = value_node.value if value_tag == _STR else self._scalar(value_node)
+                if value_tag == _STR:
+                    out[name] = value_node.value
+                else:
+                    out[name] = self._scalar(value_node)
+                if value_tag != _NULL or value_node.value:  # "key:" alone: point at the key
+                    mark = value_node.start_mark
+                    values[child] = (mark.line + 1, mark.column + 1)
                 self.unique += 1
                 size += 1
             else:
