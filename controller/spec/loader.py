@@ -85,7 +85,7 @@ class _Registry:
 def _id_text(raw: Any) -> str | None:
     if isinstance(raw, int) and not isinstance(raw, bool):
         return str(raw)
-    if isinstance(raw, str) and raw.isdigit():
+    if isinstance(raw, str) and raw.isascii() and raw.isdigit():
         return raw
     return None
 
