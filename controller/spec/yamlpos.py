@@ -32,10 +32,12 @@ except ImportError:  # pragma: no cover - PyYAML built without libyaml
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_DEPTH = 32
-# Aliases may repeat small blocks (a shared cancellation reason); a document whose
-# aliases expand to more than this many times its own size plus slack is a bomb.
+# Aliases may repeat small blocks (a shared cancellation reason); aliases that add
+# more than this many times the document's own size plus slack, or more than the
+# absolute cap (which bounds the time to validate a big file), make it a bomb.
 _ALIAS_RATIO = 10
 _ALIAS_SLACK = 10_000
+_ALIAS_CAP = 1_000_000
 
 Loc = tuple[str | int, ...]
 Pos = tuple[int, int]
@@ -368,7 +370,8 @@ def _document(node: Node, display: str, number: int) -> tuple[Document | None, l
         data, size = builder.build(node, (), 0)
     except _Fatal as fatal:
         return None, [*builder.problems, SpecProblem(display, *fatal.pos, fatal.message)]
-    if size > _ALIAS_RATIO * builder.unique + _ALIAS_SLACK:
+    added = size - builder.unique
+    if added > min(_ALIAS_RATIO * builder.unique + _ALIAS_SLACK, _ALIAS_CAP):
         message = f"YAML aliases expand to {size:,} values (an alias bomb?); refused"
         return None, [SpecProblem(display, line, col, message)]
     if not isinstance(data, dict):
