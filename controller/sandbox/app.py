@@ -1,8 +1,9 @@
 """The sandbox marketplace as a Starlette app: routes, authentication, error bodies.
 
 ``create_app(store, config)`` is served by uvicorn (server.py) or wrapped in an httpx
-transport in-process (embedded.py). Layers, outermost first: correlation ids and the
-catch-all 500 (``_CorrelationLayer``), latency and faults (faults.py), then the routes.
+transport in-process (embedded.py). Layers, outermost first: sandbox-only request
+counting and ``GET /_sandbox/stats`` (stats.py), correlation ids and the catch-all 500
+(``_CorrelationLayer``), latency and faults (faults.py), then the routes.
 
 Handlers are async: they check the key and token first (a 401 wins over a bad body),
 read and validate the request on the event loop, then run the store operation in
@@ -49,6 +50,7 @@ from controller.sandbox.schemas import (
     TokenRequest,
     describe,
 )
+from controller.sandbox.stats import RequestStats, StatsLayer
 from controller.sandbox.store import Page, Store
 
 log = logging.getLogger("subctl.sandbox")
@@ -295,9 +297,12 @@ def create_app(store: Store, config: SandboxConfig | None = None) -> Starlette:
         Route("/orders/estimate", estimate, methods=["POST"]),
         Route("/orders/{id}", order, methods=["GET", "PATCH"]),
     ]
+    stats = RequestStats()
     app = Starlette(
         routes=routes,
         middleware=[
+            # Sandbox-only call counting (GET /_sandbox/stats), outside latency and faults.
+            Middleware(StatsLayer, subscription_key=config.subscription_key, stats=stats),
             Middleware(_CorrelationLayer, store=store),
             Middleware(FaultMiddleware, config=config, clock=store.clock),
         ],
@@ -305,4 +310,5 @@ def create_app(store: Store, config: SandboxConfig | None = None) -> Starlette:
     )
     app.state.store = store
     app.state.config = config
+    app.state.stats = stats
     return app

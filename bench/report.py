@@ -1,0 +1,258 @@
+"""Write ``docs/benchmarks.md`` from one ``bench/run.py`` run's results.
+
+The raw figures also go to ``bench/results.json``; when ``bench/baseline.json`` exists
+(the figures of an earlier run, committed), the tables show them as "before".
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+BENCH = Path(__file__).resolve().parent
+BASELINE = BENCH / "baseline.json"
+RESULTS = BENCH / "results.json"
+
+# Shown under a target that is missed: why, as far as the figures tell.
+WHY: dict[str, str] = {}
+
+
+def _s(value: float) -> str:
+    return f"{value:.2f} s" if value < 100 else f"{value:.0f} s"
+
+
+def _get(data: dict[str, Any] | None, key: str, field: str = "seconds") -> Any:
+    if data is None or key not in data or data[key] is None:
+        return None
+    return data[key].get(field)
+
+
+def _before(base: dict[str, Any] | None, key: str, field: str = "seconds") -> str:
+    value = _get(base, key, field)
+    if value is None:
+        return "-"
+    return _s(value) if field == "seconds" else f"{value:.0f}"
+
+
+def _calls(entry: dict[str, Any]) -> tuple[int, int]:
+    stats = entry["stats"]
+    total = int(stats["total"])
+    return total - int(entry.get("cancellations", 0)), total
+
+
+def targets(r: dict[str, Any]) -> list[tuple[str, str, str, str, bool]]:
+    """(key, target, wanted, achieved, met) for each target of the issue."""
+    rows: list[tuple[str, str, str, str, bool]] = []
+    plan10, naive = r["plan_10000"]["seconds"], r["naive_10000"]["seconds"]
+    rows.append(
+        (
+            "naive",
+            "plan at 10,000 (20 ms) vs the naive way",
+            ">= 10x faster",
+            f"{naive / plan10:.1f}x ({_s(naive)} vs {_s(plan10)})",
+            naive / plan10 >= 10,
+        )
+    )
+    plan0, floor = r["plan_10000_0ms"]["seconds"], r["floor_10000"]["seconds"]
+    rows.append(
+        (
+            "floor",
+            "plan at 10,000 (no latency) vs the floor",
+            "<= 1.5x",
+            f"{plan0 / floor:.2f}x ({_s(plan0)} vs {_s(floor)})",
+            plan0 / floor <= 1.5,
+        )
+    )
+    sizes = [k for k in ("plan_1000", "plan_10000", "plan_100000") if k in r]
+    made = [(_calls(r[k])[0], r[k]["minimum"]) for k in sizes]
+    rows.append(
+        (
+            "calls",
+            "plan calls (without history look-ups) vs the minimum",
+            "equal",
+            ", ".join(f"{a} / {b}" for a, b in made),
+            all(a == b for a, b in made),
+        )
+    )
+    if "plan_100000" in r:
+        big = r["plan_100000"]
+        ratio = big["seconds"] / plan10
+        rows.append(
+            (
+                "scale",
+                "plan time at 100,000 vs 10,000",
+                "<= 11x",
+                f"{ratio:.1f}x ({_s(big['seconds'])})",
+                ratio <= 11,
+            )
+        )
+        rows.append(
+            (
+                "memory",
+                "plan peak RSS at 100,000",
+                "< 400 MB",
+                f"{big['rss_mib'] * 1.048576:.0f} MB",
+                big["rss_mib"] * 1.048576 < 400,
+            )
+        )
+    one, default = r["apply_1"], r["apply_8"]
+    speedup = one["seconds"] / default["seconds"]
+    rows.append(
+        (
+            "apply",
+            "apply of 1,000 toggles: default concurrency vs 1",
+            ">= 6x faster",
+            f"{speedup:.1f}x ({_s(one['seconds'])} vs {_s(default['seconds'])})",
+            speedup >= 6,
+        )
+    )
+    machine = r["machine"]
+    rate, burst = machine["max_rate"], machine["burst"]
+    mean = max(one["mean_per_second"], default["mean_per_second"])
+    peak = max(one["max_per_second"], default["max_per_second"])
+    rows.append(
+        (
+            "rate",
+            "observed request rate during apply (server side)",
+            f"mean <= {rate:g}/s; any 1 s <= rate + burst = {rate + burst:g}",
+            f"mean {mean:.1f}/s, busiest second {peak}",
+            mean <= rate and peak <= rate + burst,
+        )
+    )
+    return rows
+
+
+def render(r: dict[str, Any], base: dict[str, Any] | None) -> str:
+    m = r["machine"]
+    out = [
+        "# Benchmarks",
+        "",
+        "Written by `make bench` (`bench/run.py`); do not edit by hand: change the script's",
+        "notes (`bench/report.py`) and run it again.",
+        "",
+        f"Run on {m['date']}: {m['cores']} cores, Python {m['python']}, {m['platform']};",
+        f"the whole run took {m['duration_s']} s. The client's request rate: {m['max_rate']:g}/s,",
+        f"burst {m['burst']:g}.",
+        "",
+        "Every figure is the median of several runs (the runs column) of a separate process:",
+        "wall time from start to exit (Python start-up and imports included) and peak RSS",
+        "of that process. The sandbox is served over loopback by uvicorn",
+        "(`subctl sandbox serve`) with `--page-limit-max 100`, the marketplace's usual cap",
+        "and the client's page size, and counts the requests it receives",
+        "(`GET /_sandbox/stats`). Specs: N subscriptions in files of 100 (`bench/generate.py`);",
+        "live: the same N, mostly in sync, plus 20% unmanaged and some open orders",
+        '(`bench/seed.py`). "Before" is `bench/baseline.json`, the run before the',
+        "optimisations.",
+        "",
+        "## Targets",
+        "",
+        "| target | wanted | achieved | met |",
+        "|---|---|---|---|",
+    ]
+    missed: list[str] = []
+    for key, name, wanted, achieved, met in targets(r):
+        out.append(f"| {name} | {wanted} | {achieved} | {'yes' if met else '**no**'} |")
+        if not met:
+            missed.append(f"- **{name}**: {WHY.get(key, 'not analysed yet.')}")
+    if missed:
+        out += ["", "Why targets are missed:", "", *missed]
+    out += [
+        "",
+        "## 1. validate and plan (sandbox latency 20 ms per request)",
+        "",
+        "| N | validate | validate RSS | plan | plan RSS | plan before | runs |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for n in (1_000, 10_000, 100_000):
+        v, p = r.get(f"validate_{n}"), r.get(f"plan_{n}")
+        if v is None or p is None:
+            continue
+        out.append(
+            f"| {n:,} | {_s(v['seconds'])} | {v['rss_mib']:.0f} MiB | {_s(p['seconds'])} "
+            f"| {p['rss_mib']:.0f} MiB | {_before(base, f'plan_{n}')} | {p['runs']} |"
+        )
+    p0 = r["plan_10000_0ms"]
+    out += [
+        "",
+        f"Overhead run, plan at 10,000 with no added latency: {_s(p0['seconds'])} "
+        f"({p0['rss_mib']:.0f} MiB; before: {_before(base, 'plan_10000_0ms')}; "
+        f"{p0['runs']} runs).",
+        "",
+        "## 2. The naive way (10,000, latency 20 ms)",
+        "",
+        "One `GET /subscriptions/{id}` per declared subscription, 10 in flight (Terraform's",
+        "default parallelism), bare httpx, then `make_plan` on the results (`bench/clients.py`).",
+        "",
+        "| | time | peak RSS | requests | runs |",
+        "|---|---|---|---|---|",
+    ]
+    nv, pl = r["naive_10000"], r["plan_10000"]
+    out.append(
+        f"| naive | {_s(nv['seconds'])} | {nv['rss_mib']:.0f} MiB | {nv['stats']['total']} "
+        f"| {nv['runs']} |"
+    )
+    out.append(
+        f"| subctl plan | {_s(pl['seconds'])} | {pl['rss_mib']:.0f} MiB | "
+        f"{pl['stats']['total']} | {pl['runs']} |"
+    )
+    fl = r["floor_10000"]
+    out += [
+        "",
+        "## 3. The floor (10,000, no added latency)",
+        "",
+        "Token, every list page (8 in flight after each listing's first page) with bare",
+        "httpx and `json`, and the spec files through `yaml.CSafeLoader`; no models, no",
+        "checks, no plan.",
+        "",
+        "| | time | peak RSS | requests | runs |",
+        "|---|---|---|---|---|",
+        f"| floor | {_s(fl['seconds'])} | {fl['rss_mib']:.0f} MiB | {fl['stats']['total']} "
+        f"| {fl['runs']} |",
+        f"| subctl plan | {_s(p0['seconds'])} | {p0['rss_mib']:.0f} MiB | "
+        f"{p0['stats']['total']} | {p0['runs']} |",
+        "",
+        "## 4. apply: 1,000 auto-renew toggles (latency 50 ms)",
+        "",
+        "Rates as the sandbox saw them: mean over the run, and the busiest one-second window.",
+        "",
+        "| concurrency | time | before | mean rate | busiest second | requests | runs |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for c in (1, 8):
+        a = r[f"apply_{c}"]
+        label = "1" if c == 1 else "8 (default)"
+        out.append(
+            f"| {label} | {_s(a['seconds'])} | {_before(base, f'apply_{c}')} "
+            f"| {a['mean_per_second']:.1f}/s | {a['max_per_second']} | {a['stats']['total']} "
+            f"| {a['runs']} |"
+        )
+    out += [
+        "",
+        "## 5. API calls per plan",
+        "",
+        "Minimum: token + subscription pages + one page per open/failed order status",
+        "(submitted, processing, error) + one estimate per subscription to renew. Our plan",
+        "also looks up the withdrawn-order history of each subscription it cancels",
+        "(DESIGN.md section 5: the plan mentions a withdrawn order); those are counted apart.",
+        "",
+        "| N | calls without history | minimum | history look-ups | all calls | by call |",
+        "|---|---|---|---|---|---|",
+    ]
+    for n in (1_000, 10_000, 100_000):
+        p = r.get(f"plan_{n}")
+        if p is None:
+            continue
+        made, total = _calls(p)
+        by_call = ", ".join(f"{k}: {v}" for k, v in p["stats"]["requests"].items())
+        out.append(
+            f"| {n:,} | {made} | {p['minimum']} | {p['cancellations']} | {total} | {by_call} |"
+        )
+    return "\n".join(out) + "\n"
+
+
+def write_report(path: Path, results: dict[str, Any]) -> None:
+    base = json.loads(BASELINE.read_text("utf-8")) if BASELINE.exists() else None
+    if not results.get("quick"):
+        RESULTS.write_text(json.dumps(results, indent=1, sort_keys=True) + "\n", "utf-8")
+    path.write_text(render(results, base), encoding="utf-8")
