@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import selectors
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -14,6 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from controller.sandbox.server import bind
 from tests.sandbox.support import KEY, assert_error, cancellation, renewal
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -138,3 +140,13 @@ def test_bad_options_exit_1_without_a_traceback(
     assert result.exit_code in (1, 2)  # 2: click's own usage errors
     assert fragment in result.output
     assert "Traceback" not in result.output
+
+
+def test_listening_socket_is_tcp_so_accepted_connections_get_nodelay() -> None:
+    # asyncio sets TCP_NODELAY only on sockets whose proto is IPPROTO_TCP; with proto 0,
+    # Nagle and delayed ACKs added ~40 ms to every request on a kept-alive connection.
+    sock = bind("127.0.0.1", 0)
+    try:
+        assert sock.proto == socket.IPPROTO_TCP
+    finally:
+        sock.close()
