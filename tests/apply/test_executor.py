@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -32,7 +32,7 @@ def anyio_backend() -> str:
 
 @asynccontextmanager
 async def sandbox(
-    tmp_path: Path, seed: dict[str, object]
+    tmp_path: Path, seed: Mapping[str, object]
 ) -> AsyncIterator[tuple[MarketplaceClient, EmbeddedTransport]]:
     seed_file = tmp_path / "seed.json"
     seed_file.write_text(json.dumps(seed))
