@@ -192,7 +192,13 @@ class Plan(_Value):
 
     @property
     def cancellations(self) -> int:
-        return sum(1 for step in self.steps if step.action is Action.CANCEL)
+        """Subscriptions this plan would cancel: a cancel order placed, or a pending
+        cancellation approved (the --max-cancellations guard counts both)."""
+        return sum(
+            1
+            for sub in self.subscriptions
+            if any(step.action in (Action.CANCEL, Action.APPROVE) for step in sub.steps)
+        )
 
     def to_json(self) -> str:
         return self.model_dump_json(indent=2, exclude_none=True) + "\n"

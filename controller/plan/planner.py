@@ -79,6 +79,8 @@ def make_plan(desired: DesiredState, live: LiveState, options: PlanOptions) -> P
     acc = _Acc()
     subs = tuple(_plan_one(d, live, options, acc) for d in desired.subscriptions)
     _horizon_unmanaged(live, options, acc)
+    for order in live.unmanaged_stuck:
+        _flag_stuck(order.subscriptionId or "", (order,), options, acc)
     totals = _totals(subs, acc, live)
     return Plan(
         createdAt=options.now,
