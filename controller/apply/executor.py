@@ -224,6 +224,10 @@ class Executor:
                     orderNumber=order.orderNumber,
                     correlationId=cid,
                 )
+            if term + 1 < terms and await self._renewed_through(sub.id, step):
+                # The marketplace's calendar reached the target sooner than the plan's
+                # estimate (month-end anchoring): a further term would be paid for nothing.
+                break
         return StepOutcome(
             subscriptionId=sub.id,
             action=step.action,
@@ -233,6 +237,12 @@ class Executor:
             orderNumber=last.orderNumber if last else None,
             correlationId=cid,
         )
+
+    async def _renewed_through(self, sub_id: str, step: Step) -> bool:
+        if step.renewThrough is None:
+            return False
+        live = await self.client.get_subscription(sub_id)
+        return live.expirationDate is not None and live.expirationDate >= step.renewThrough
 
     async def _cancel(self, sub: SubscriptionPlan, step: Step) -> tuple[StepOutcome, Order]:
         assert step.reason is not None

@@ -74,6 +74,7 @@ class Step(_Value):
     terms: int | None = None  # renew: how many renewal orders
     fromExpiry: dt.date | None = None
     newExpiry: dt.date | None = None
+    renewThrough: dt.date | None = None  # renew: the declared target; apply stops there
     pricePerTerm: Price | None = None
     price: Price | None = None  # renew: pricePerTerm x terms
     reason: str | None = None  # cancel

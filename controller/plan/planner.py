@@ -276,6 +276,7 @@ def _renew_step(
         terms=terms,
         fromExpiry=sub.expirationDate,
         newExpiry=new_expiry,
+        renewThrough=d.renewThrough,
         pricePerTerm=per_term,
         price=total,
         description=(

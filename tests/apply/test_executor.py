@@ -130,3 +130,25 @@ async def test_cancel_then_approve_the_order_it_placed(tmp_path: Path) -> None:
         assert placed.attributes["specSource"] == "s.yaml:3"
         assert placed.attributes["revision"] == "abc"
         assert placed.attributes["cancellationReason"] == "Moved away"
+
+
+async def test_renew_stops_once_the_marketplace_reaches_the_target(tmp_path: Path) -> None:
+    # Seeded on the 31st, the marketplace keeps that day: 31 Jan -> 28 Feb -> 31 Mar.
+    # The plan's term-by-term estimate (28 Feb -> 28 Mar -> 28 Apr) says 3 terms; apply
+    # re-reads the expiry after each term and stops at 2: never a term paid for nothing.
+    seed = {"subscriptions": [sub("1", expiry="2027-01-31", period="month")], "orders": []}
+    desired = DesiredState(
+        subscriptions=(
+            declared("1", state="active", autoRenew=True, renewThrough=dt.date(2027, 3, 30)),
+        )
+    )
+    async with sandbox(tmp_path, seed) as (client, _transport):
+        plan = await observe_and_plan(client, desired, options())
+        (step,) = plan.steps
+        assert step.terms == 3
+        report = await Executor(client, Journal(None), ExecutorOptions()).run(plan)
+        assert [o.outcome for o in report.outcomes] == [Outcome.SUCCEEDED]
+        renewals = [o async for o in client.iter_orders(subscription_id="1")]
+        assert len(renewals) == 2
+        live = await client.get_subscription("1")
+        assert live.expirationDate == dt.date(2027, 3, 31)
