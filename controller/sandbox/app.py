@@ -152,6 +152,9 @@ def _int_param(request: Request, name: str, default: int, minimum: int) -> int:
         raise Refused(400, f"Query parameter {name} must be an integer") from None
     if value < minimum:
         raise Refused(400, f"Query parameter {name} must be at least {minimum}")
+    # SQLite integers are 64-bit; a larger offset is a client bug, not a 500.
+    if value > 2**53:
+        raise Refused(400, f"Query parameter {name} is too large")
     return value
 
 
