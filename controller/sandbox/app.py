@@ -5,9 +5,10 @@ transport in-process (embedded.py). Layers, outermost first: correlation ids and
 catch-all 500 (``_CorrelationLayer``), latency and faults (faults.py), then the routes.
 
 Handlers are async: they read and validate the request on the event loop, then make one
-hop to Starlette's threadpool that checks the token and runs the store operation; a
-401 wins over a bad body or query, whose 400 is raised only after the token check. The store
-serialises its transactions with a lock, so a slow SQLite write never blocks the loop.
+hop to Starlette's threadpool that checks the token and runs the store operation (a 401
+wins over a bad body or query, whose 400 is raised only after the token check). The
+store serialises its transactions with a lock, so a slow SQLite write never blocks the
+event loop.
 
 A missing subscription or order is answered 400 "No entity has been found", like the
 real API, everywhere: GET, PATCH, and the subscription named in POST /orders.
