@@ -174,9 +174,14 @@ class Exchange:
 
 
 async def _read_bounded(response: httpx.Response, limit: int) -> tuple[bytes, bool]:
-    """Read at most ``limit`` bytes of the body; say whether there was more."""
+    """Read at most ``limit`` bytes of the body; say whether there was more.
+
+    A success body that announces itself too large is refused unread; an error body
+    is read up to the limit, since its first bytes still carry the message.
+    """
     declared = response.headers.get("Content-Length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
+    too_big = declared is not None and declared.isdigit() and int(declared) > limit
+    if too_big and response.is_success:
         return b"", True
     chunks: list[bytes] = []
     size = 0
