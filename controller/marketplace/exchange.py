@@ -133,7 +133,18 @@ class Exchange:
                     raw, overflow = await _read_bounded(response, limit)
                 finally:
                     await response.aclose()
-            except httpx.TransportError as exc:
+            except httpx.DecodingError:
+                # An answer came (so a write may have happened) but its encoding is broken.
+                log.debug("%s %s -> undecodable body", method, shown)
+                _last_correlation_id.set(None)
+                raise protocol_error(
+                    "response body could not be decoded",
+                    method=method,
+                    path=path,
+                    status=None,
+                    correlation_id=None,
+                ) from None
+            except httpx.RequestError as exc:
                 elapsed = (time.perf_counter() - started) * 1000
                 log.debug(
                     "%s %s -> no answer (%s) in %.0f ms", method, shown, type(exc).__name__, elapsed

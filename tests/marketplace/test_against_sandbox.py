@@ -105,7 +105,7 @@ async def test_demo_data_paged_and_counted() -> None:
 
 @pytest.mark.anyio
 async def test_many_subscriptions_exact_call_count(tmp_path: Path) -> None:
-    count = 2_000
+    count = 10_000
     subs = [
         {
             "id": str(6_000_000 + i),

@@ -160,3 +160,14 @@ async def test_ids_cannot_escape_their_path_segment() -> None:
         with pytest.raises(ValueError, match="empty"):
             await client.get_subscription(" ")
     assert seen == ["/v1/subscriptions/..%2Forders%3Fx%3D1"]
+
+
+@pytest.mark.anyio
+async def test_broken_content_encoding() -> None:
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=b"not gzip", headers={"Content-Encoding": "gzip"})
+
+    async with answering(answer) as client:
+        with pytest.raises(ApiProtocolError, match="decoded"):
+            await client.get_order("1")
+        assert client.calls["GET /orders/{id}"] == 1
