@@ -152,10 +152,10 @@ class MarketplaceClient:
             raise error from None
 
     @staticmethod
-    def _parse(model: type[M], reply: Reply, data: Any = None) -> M:
+    def _parse(model: type[M], reply: Reply, data: Any) -> M:
         return parse_model(
             model,
-            reply.body if data is None else data,
+            data,
             method=reply.method,
             path=reply.path,
             status=reply.status,
@@ -188,7 +188,7 @@ class MarketplaceClient:
     async def get_subscription(self, subscription_id: str) -> Subscription:
         path = f"{SUBSCRIPTIONS_PATH}/{_segment(subscription_id)}"
         reply = await self._idempotent("GET", SUBSCRIPTIONS_PATH + "/{id}", path)
-        return self._parse(Subscription, reply)
+        return self._parse(Subscription, reply, reply.body)
 
     async def set_auto_renew(self, subscription_id: str, value: bool) -> Subscription:
         """``PATCH renewalStatus``: an absolute value, so retrying it is safe."""
@@ -205,7 +205,7 @@ class MarketplaceClient:
             raise err from None
         if reply.body is None:  # some gateways answer 204: read the result back
             return await self.get_subscription(subscription_id)
-        return self._parse(Subscription, reply)
+        return self._parse(Subscription, reply, reply.body)
 
     # -- orders ---------------------------------------------------------------------
 
@@ -230,7 +230,7 @@ class MarketplaceClient:
     async def get_order(self, order_id: str) -> Order:
         path = f"{ORDERS_PATH}/{_segment(order_id)}"
         reply = await self._idempotent("GET", ORDERS_PATH + "/{id}", path)
-        return self._parse(Order, reply)
+        return self._parse(Order, reply, reply.body)
 
     async def _set_order_code(
         self, order_id: str, code: str, reached: Callable[[Order], bool]
@@ -252,7 +252,7 @@ class MarketplaceClient:
             raise err from None
         if reply.body is None:
             return await self.get_order(order_id)
-        return self._parse(Order, reply)
+        return self._parse(Order, reply, reply.body)
 
     async def approve_order(self, order_id: str) -> Order:
         """``PATCH statusCode=AP``: approve a pending (PA) order."""
@@ -281,7 +281,7 @@ class MarketplaceClient:
             "subscriptionId": subscription_id,
         }
         reply = await self._idempotent("POST", ESTIMATE_PATH, ESTIMATE_PATH, body=body)
-        order = self._parse(Order, reply)
+        order = self._parse(Order, reply, reply.body)
         if order.total is None:
             raise protocol_error(
                 "estimate has no total",

@@ -171,3 +171,11 @@ async def test_broken_content_encoding() -> None:
         with pytest.raises(ApiProtocolError, match="decoded"):
             await client.get_order("1")
         assert client.calls["GET /orders/{id}"] == 1
+
+
+@pytest.mark.anyio
+async def test_null_item_in_a_list() -> None:
+    page = {"data": [None], "pagination": {"offset": 0, "limit": 100, "total": 1}}
+    async with answering(_json(page)) as client:
+        with pytest.raises(ApiProtocolError, match="Subscription"):
+            [s async for s in client.iter_subscriptions()]
