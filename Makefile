@@ -17,6 +17,10 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check controller tests bench
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+# GitHub workflows: zizmor's security audits (offline) and GitHub's workflow schema
+# (vendored in check-jsonschema's wheel, so offline too).
+	$(BIN)/zizmor --offline --no-progress --min-severity low .github/workflows
+	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest -m "not soak" -q

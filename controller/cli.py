@@ -278,6 +278,51 @@ def apply_command(
     _run(body)
 
 
+# -- subctl export (adoption) ------------------------------------------------------------
+
+
+@main.command(name="export")
+@click.option("--customer", help="Only this customer's subscriptions (a customer id).")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Write customer-<id>.yaml files here (default: one YAML stream on stdout).",
+)
+@click.option("--force", is_flag=True, help="Overwrite existing files in --out.")
+@click.option("--api-url", help="Marketplace API URL, or 'sandbox' (SUBCTL_API_URL).")
+@click.option("--marketplace", help="Marketplace code (SUBCTL_MARKETPLACE, default uk).")
+@click.pass_context
+def export_command(
+    ctx: click.Context,
+    /,
+    customer: str | None,
+    out: Path | None,
+    force: bool,
+    api_url: str | None,
+    marketplace: str | None,
+) -> None:
+    """Write specs describing live subscriptions exactly, one file per customer."""
+    from controller.export import run_export  # noqa: PLC0415 - imports httpx, anyio
+    from controller.marketplace.settings import ApiSettings  # noqa: PLC0415
+
+    glob: GlobalOptions = ctx.obj
+
+    def body() -> int:
+        settings = ApiSettings.from_env(
+            api_url or glob.api_url, marketplace_option=marketplace or glob.marketplace
+        )
+        return run_export(
+            settings,
+            customer=customer,
+            out=out,
+            force=force,
+            echo=lambda text: click.echo(text, nl=False),
+            echo_err=lambda text: click.echo(text, err=True),
+        )
+
+    _run(body)
+
+
 # -- subctl sandbox ---------------------------------------------------------------------
 
 

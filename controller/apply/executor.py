@@ -27,7 +27,7 @@ from controller.marketplace.models import (
     OrderStatus,
     OrderType,
 )
-from controller.plan.model import Action, Issue, IssueCode, Plan, Step, SubscriptionPlan
+from controller.plan.model import Action, Plan, Step, SubscriptionPlan
 from controller.plan.outcome import Outcome, StepOutcome
 
 
@@ -40,7 +40,6 @@ class ExecutorOptions:
 @dataclass
 class ExecutionReport:
     outcomes: list[StepOutcome] = field(default_factory=list)
-    failures: list[Issue] = field(default_factory=list)
     approved: list[str] = field(default_factory=list)  # order ids now processing at the vendor
 
 
@@ -98,14 +97,6 @@ class Executor:
                         outcome=Outcome.FAILED,
                         message=str(err),
                         orderId=order.id if order else step.orderId,
-                    )
-                )
-                self.report.failures.append(
-                    Issue(
-                        subscriptionId=sub.id,
-                        code=IssueCode.APPLY_FAILED,
-                        message=f"{step.action.value} failed: {err}",
-                        source=sub.source,
                     )
                 )
                 for later in sub.steps[index + 1 :]:

@@ -95,7 +95,7 @@ async def apply(
         on_step=on_step,
     )
     report = await executor.run(plan)
-    errors = [*plan.errors, *report.failures]
+    errors = list(plan.errors)  # failed steps are outcomes, not repeated here
     outcomes = list(report.outcomes)
     still: list[str] = []
     waited: float | None = None

@@ -43,7 +43,6 @@ class IssueCode(StrEnum):
     ORDER_ERROR = "order-error"
     PROTECTED = "protected"
     UNKNOWN_PERIOD = "unknown-period"
-    APPLY_FAILED = "apply-failed"
     STILL_PROCESSING = "still-processing"
 
 

@@ -237,11 +237,17 @@ def blank_repeats(rows: tuple[tuple[str, ...], ...], group: int) -> list[tuple[s
 # --- apply results -------------------------------------------------------------------
 
 
-def unreported_steps(result: ApplyResult) -> int:
+def unreported_steps(result: ApplyResult) -> list[Step]:
     """Planned steps with no outcome at all (a refused or interrupted run): not attempted."""
-    planned = Counter((s.subscriptionId, s.action) for s in result.plan.steps)
-    reported = Counter((o.subscriptionId, o.action) for o in result.outcomes)
-    return sum((planned - reported).values())
+    left = Counter((o.subscriptionId, o.action) for o in result.outcomes)
+    missing: list[Step] = []
+    for step in result.plan.steps:
+        key = (step.subscriptionId, step.action)
+        if left[key]:
+            left[key] -= 1
+        else:
+            missing.append(step)
+    return missing
 
 
 def apply_counts(result: ApplyResult) -> dict[str, int]:
@@ -249,7 +255,7 @@ def apply_counts(result: ApplyResult) -> dict[str, int]:
         "succeeded": result.count(Outcome.SUCCEEDED),
         "failed": result.count(Outcome.FAILED),
         "in_progress": result.count(Outcome.IN_PROGRESS),
-        "not_attempted": result.count(Outcome.NOT_ATTEMPTED) + unreported_steps(result),
+        "not_attempted": result.count(Outcome.NOT_ATTEMPTED) + len(unreported_steps(result)),
     }
 
 
@@ -354,7 +360,17 @@ def apply_sections(result: ApplyResult) -> list[Section]:
             title="Not attempted",
             noun=("step not attempted", "steps not attempted"),
             columns=_OUTCOME_COLUMNS,
-            rows=_outcome_rows(result, Outcome.NOT_ATTEMPTED),
+            rows=_outcome_rows(result, Outcome.NOT_ATTEMPTED)
+            + tuple(
+                (
+                    s.subscriptionId,
+                    s.action.value,
+                    s.orderNumber or s.orderId or "",
+                    "",
+                    "no outcome",
+                )
+                for s in unreported_steps(result)
+            ),
             keep=2,
             style="bold yellow",
         ),

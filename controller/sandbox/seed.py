@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import sqlite3
 from decimal import Decimal
 from importlib import resources
 from pathlib import Path
@@ -21,7 +22,7 @@ import yaml
 from pydantic import ValidationError
 
 from controller.marketplace.models import CODE_APPROVED, OrderType
-from controller.sandbox import rules
+from controller.sandbox import db, rules
 from controller.sandbox.schemas import SeedData, SeedOrder, SeedSubscription, describe, parse_seed
 from controller.sandbox.store import Store
 
@@ -63,7 +64,7 @@ def seed_if_empty(store: Store, data: SeedData) -> bool:
     with store.transaction() as (conn, now):
         if conn.execute("SELECT 1 FROM subscriptions LIMIT 1").fetchone() is not None:
             return False
-        _insert(store, conn, data, now)
+        _insert(conn, data, now)
     return True
 
 
@@ -94,7 +95,7 @@ def _subscription_values(sub: SeedSubscription) -> tuple[object, ...]:
     )
 
 
-def _insert(store: Store, conn: Any, data: SeedData, now: dt.datetime) -> None:
+def _insert(conn: sqlite3.Connection, data: SeedData, now: dt.datetime) -> None:
     subs: dict[str, SeedSubscription] = {}
     for sub in data.subscriptions:
         if sub.id in subs:
@@ -108,19 +109,18 @@ def _insert(store: Store, conn: Any, data: SeedData, now: dt.datetime) -> None:
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [_subscription_values(sub) for sub in data.subscriptions],
     )
-    _insert_orders(store, conn, data.orders, subs, now)
+    _insert_orders(conn, data.orders, subs, now)
 
 
 def _insert_orders(
-    store: Store,
-    conn: Any,
+    conn: sqlite3.Connection,
     orders: list[SeedOrder],
     subs: dict[str, SeedSubscription],
     now: dt.datetime,
 ) -> None:
     explicit_ids = {int(o.id) for o in orders if o.id is not None}
     explicit_numbers = {o.orderNumber for o in orders if o.orderNumber is not None}
-    next_id = max(explicit_ids, default=Store.first_order_id() - 1) + 1
+    next_id = max(explicit_ids, default=db.FIRST_ORDER_ID - 1) + 1
     next_number = max((int(n[2:]) for n in explicit_numbers if n), default=0) + 1
     seen_ids: set[int] = set()
     seen_numbers: set[str] = set()
@@ -157,7 +157,7 @@ def _insert_orders(
             raise SeedError(f"{where}: order id {order_id} or number {number} is seeded twice")
         seen_ids.add(order_id)
         seen_numbers.add(number)
-        store.insert_order(
+        db.insert_order(
             conn,
             order_id=order_id,
             order_number=number,
@@ -165,17 +165,18 @@ def _insert_orders(
             customer_id=order.customerId,
             subscription_id=int(sub.id),
             code=order.statusCode,
-            created=order.creationDate or now,
+            created=_utc(order.creationDate) if order.creationDate else now,
             # The vendor delay of a seeded approved order runs from the moment of seeding.
             approved=now if order.statusCode == CODE_APPROVED else None,
             attributes=dict(order.attributes),
             total=_total(order, sub),
         )
-    conn.execute(
-        "INSERT INTO meta (key, value) VALUES ('order_number', ?) "
-        "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-        (str(next_number - 1),),
-    )
+    db.set_order_counter(conn, next_number - 1)
+
+
+def _utc(moment: dt.datetime) -> dt.datetime:
+    """A seeded date-time without a zone is UTC, as the API's are (never the host's zone)."""
+    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment
 
 
 def _total(order: SeedOrder, sub: SeedSubscription) -> tuple[str, str]:

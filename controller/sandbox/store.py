@@ -13,12 +13,10 @@ Ids are integers in SQLite (stable numeric order, cheap indexes) and strings in 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 import sqlite3
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from decimal import Decimal
 from typing import Any
 
@@ -30,68 +28,12 @@ from controller.marketplace.models import (
     OrderType,
     SubscriptionStatus,
 )
-from controller.sandbox import render, rules
+from controller.sandbox import db, render, rules
 from controller.sandbox.clock import Clock, SystemClock
 from controller.sandbox.problems import NO_ENTITY, Refused, iso_timestamp
 from controller.sandbox.schemas import OrderRequest
 
-FIRST_ORDER_ID = 5000001
-ZERO_GBP = ("0.00", "GBP")
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS subscriptions (
-    id INTEGER PRIMARY KEY,
-    customer_id TEXT NOT NULL,
-    name TEXT NOT NULL,
-    status TEXT NOT NULL,
-    renewal_status INTEGER NOT NULL,
-    creation_date TEXT, renewal_date TEXT, expiration_date TEXT, last_modified_date TEXT,
-    expiration_anchor INTEGER, renewal_anchor INTEGER,
-    period_type TEXT, period_duration INTEGER,
-    billing_type TEXT, billing_duration INTEGER,
-    price_amount TEXT, price_currency TEXT,
-    attributes TEXT NOT NULL DEFAULT '{}'
-);
-CREATE INDEX IF NOT EXISTS subscriptions_customer ON subscriptions (customer_id, id);
-CREATE INDEX IF NOT EXISTS subscriptions_status ON subscriptions (status, id);
-CREATE TABLE IF NOT EXISTS orders (
-    id INTEGER PRIMARY KEY,
-    order_number TEXT NOT NULL UNIQUE,
-    type TEXT NOT NULL,
-    customer_id TEXT NOT NULL,
-    subscription_id INTEGER NOT NULL REFERENCES subscriptions (id),
-    status TEXT NOT NULL,
-    status_code TEXT NOT NULL,
-    creation_date TEXT NOT NULL,
-    approved_at TEXT,
-    attributes TEXT NOT NULL DEFAULT '{}',
-    total_amount TEXT, total_currency TEXT
-);
-CREATE INDEX IF NOT EXISTS orders_subscription ON orders (subscription_id, type, status_code);
-CREATE INDEX IF NOT EXISTS orders_customer ON orders (customer_id, id);
-CREATE INDEX IF NOT EXISTS orders_status ON orders (status, id);
--- Serves the statusCode filter and the vendor's lazy completion (status_code = 'AP' AND
--- approved_at <= cutoff): a range scan over the due orders only, however many exist.
-CREATE INDEX IF NOT EXISTS orders_code_approved ON orders (status_code, approved_at);
-CREATE TABLE IF NOT EXISTS tokens (
-    token_hash TEXT PRIMARY KEY,
-    marketplace TEXT NOT NULL,
-    issued_at TEXT NOT NULL,
-    expires_at TEXT NOT NULL
-);
-"""
-
 Page = tuple[list[dict[str, Any]], int]
-
-
-def token_hash(token: str) -> str:
-    """Only a hash of a token is stored: the database file holds no usable secret."""
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def _entity_id(text: str) -> int | None:
-    return int(text) if text.isdigit() and len(text) <= 18 else None
 
 
 class Store:
@@ -101,20 +43,7 @@ class Store:
         self.clock: Clock = clock or SystemClock()
         self.vendor_delay = vendor_delay
         self._lock = threading.RLock()
-        self._conn = sqlite3.connect(
-            path, check_same_thread=False, isolation_level=None, timeout=30.0
-        )
-        self._conn.row_factory = sqlite3.Row
-        self._conn.execute("PRAGMA foreign_keys = ON")
-        if path != ":memory:":
-            self._conn.execute("PRAGMA journal_mode = WAL")
-            self._conn.execute("PRAGMA synchronous = NORMAL")
-        with self._lock:
-            self._conn.executescript(_SCHEMA)
-
-    @staticmethod
-    def first_order_id() -> int:
-        return FIRST_ORDER_ID
+        self._conn = db.connect(path)
 
     def close(self) -> None:
         with self._lock:
@@ -159,7 +88,10 @@ class Store:
                     (SubscriptionStatus.TERMINATED.value, done.date().isoformat(), sub["id"]),
                 )
             elif row["type"] == OrderType.RENEWAL:
-                self._renew(conn, sub, done.date())
+                # Only a seeded renewal can be approved; one that cannot move its dates
+                # still completes, or every later request would fail on it.
+                with suppress(Refused):
+                    self._renew(conn, sub, done.date())
 
     def _renew(self, conn: sqlite3.Connection, sub: sqlite3.Row, today: dt.date) -> None:
         kind, duration = sub["period_type"], sub["period_duration"]
@@ -188,12 +120,14 @@ class Store:
 
     def issue_token(self, token: str, marketplace: str, ttl: int) -> None:
         with self.transaction() as (conn, now):
-            conn.execute("DELETE FROM tokens WHERE expires_at <= ?", (render.store_instant(now),))
+            # Expired tokens are kept a day (they record which marketplace was asked for).
+            stale = render.store_instant(now - dt.timedelta(days=1))
+            conn.execute("DELETE FROM tokens WHERE expires_at <= ?", (stale,))
             conn.execute(
                 "INSERT INTO tokens (token_hash, marketplace, issued_at, expires_at) "
                 "VALUES (?, ?, ?, ?)",
                 (
-                    token_hash(token),
+                    db.token_hash(token),
                     marketplace,
                     render.store_instant(now),
                     render.store_instant(now + dt.timedelta(seconds=ttl)),
@@ -203,7 +137,7 @@ class Store:
     def token_valid(self, token: str) -> bool:
         with self._lock:
             row = self._conn.execute(
-                "SELECT expires_at FROM tokens WHERE token_hash = ?", (token_hash(token),)
+                "SELECT expires_at FROM tokens WHERE token_hash = ?", (db.token_hash(token),)
             ).fetchone()
             now = render.store_instant(self.clock.now())
         return row is not None and bool(row["expires_at"] > now)
@@ -228,7 +162,7 @@ class Store:
 
     def get_subscription(self, sub_id: str) -> dict[str, Any]:
         with self.transaction() as (conn, _):
-            return render.subscription(self._subscription_row(conn, _entity_id(sub_id)))
+            return render.subscription(self._subscription_row(conn, db.entity_id(sub_id)))
 
     def list_subscriptions(
         self, *, customer_id: str | None, status: str | None, offset: int, limit: int
@@ -244,7 +178,7 @@ class Store:
 
     def set_renewal_status(self, sub_id: str, value: bool) -> dict[str, Any]:
         with self.transaction() as (conn, now):
-            row = self._subscription_row(conn, _entity_id(sub_id))
+            row = self._subscription_row(conn, db.entity_id(sub_id))
             if row["status"] != SubscriptionStatus.ACTIVE:
                 raise Refused(
                     400,
@@ -280,7 +214,7 @@ class Store:
                 400,
                 f"Order type {request.type[:30]!r} is not supported: use renewal or cancellation",
             )
-        sub = self._subscription_row(conn, _entity_id(request.subscriptionId))
+        sub = self._subscription_row(conn, db.entity_id(request.subscriptionId))
         if sub["customer_id"] != request.customerId:
             raise Refused(
                 400,
@@ -299,7 +233,7 @@ class Store:
     def _price(sub: sqlite3.Row, order_type: OrderType) -> tuple[str, str]:
         amount, currency = sub["price_amount"], sub["price_currency"]
         if amount is None or currency is None:
-            return ZERO_GBP
+            return db.ZERO_GBP
         if order_type is OrderType.RENEWAL:
             return amount, currency
         return f"{Decimal(0):.2f}", currency
@@ -339,7 +273,7 @@ class Store:
                 )
             code = rules.initial_code(order_type)
             amount, currency = self._price(sub, order_type)
-            order_id = self.insert_order(
+            order_id = db.insert_order(
                 conn,
                 order_id=None,
                 order_number=None,
@@ -356,71 +290,9 @@ class Store:
                 self._renew(conn, sub, now.date())
             return render.order(self._order_row(conn, order_id))
 
-    def insert_order(
-        self,
-        conn: sqlite3.Connection,
-        *,
-        order_id: int | None,
-        order_number: str | None,
-        order_type: str,
-        customer_id: str,
-        subscription_id: int,
-        code: str,
-        created: dt.datetime,
-        approved: dt.datetime | None,
-        attributes: dict[str, str],
-        total: tuple[str, str] | None,
-    ) -> int:
-        if order_id is None:
-            order_id = int(
-                conn.execute(
-                    "SELECT coalesce(max(id), ?) + 1 FROM orders", (FIRST_ORDER_ID - 1,)
-                ).fetchone()[0]
-            )
-        if order_number is None:
-            order_number = self._next_order_number(conn)
-        conn.execute(
-            "INSERT INTO orders (id, order_number, type, customer_id, subscription_id, status, "
-            "status_code, creation_date, approved_at, attributes, total_amount, total_currency) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                order_id,
-                order_number,
-                order_type,
-                customer_id,
-                subscription_id,
-                rules.status_for(code).value,
-                code,
-                render.store_instant(created),
-                render.store_instant(approved) if approved else None,
-                json.dumps(attributes, sort_keys=True),
-                total[0] if total else None,
-                total[1] if total else None,
-            ),
-        )
-        return order_id
-
-    @staticmethod
-    def _next_order_number(conn: sqlite3.Connection) -> str:
-        while True:
-            row = conn.execute("SELECT value FROM meta WHERE key = 'order_number'").fetchone()
-            number = int(row["value"]) + 1 if row else 1
-            conn.execute(
-                "INSERT INTO meta (key, value) VALUES ('order_number', ?) "
-                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                (str(number),),
-            )
-            candidate = f"SO{number:06d}"
-            # A seed may have used a number already; skip it rather than fail the create.
-            taken = conn.execute(
-                "SELECT 1 FROM orders WHERE order_number = ?", (candidate,)
-            ).fetchone()
-            if taken is None:
-                return candidate
-
     def get_order(self, order_id: str) -> dict[str, Any]:
         with self.transaction() as (conn, _):
-            return render.order(self._order_row(conn, _entity_id(order_id)))
+            return render.order(self._order_row(conn, db.entity_id(order_id)))
 
     def list_orders(
         self,
@@ -435,7 +307,7 @@ class Store:
     ) -> Page:
         sub_key: int | None = None
         if subscription_id is not None:
-            sub_key = _entity_id(subscription_id)
+            sub_key = db.entity_id(subscription_id)
             if sub_key is None:
                 return [], 0
         where, args = _filters(
@@ -457,7 +329,7 @@ class Store:
 
     def update_order_status(self, order_id: str, requested: str) -> dict[str, Any]:
         with self.transaction() as (conn, now):
-            row = self._order_row(conn, _entity_id(order_id))
+            row = self._order_row(conn, db.entity_id(order_id))
             code = rules.next_code(row["status_code"], requested, row["order_number"])
             approved = render.store_instant(now) if code == CODE_APPROVED else row["approved_at"]
             conn.execute(

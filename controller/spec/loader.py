@@ -85,7 +85,7 @@ class _Registry:
 def _id_text(raw: Any) -> str | None:
     if isinstance(raw, int) and not isinstance(raw, bool):
         return str(raw)
-    if isinstance(raw, str) and raw.isdigit():
+    if isinstance(raw, str) and raw.isascii() and raw.isdigit():
         return raw
     return None
 
@@ -111,18 +111,13 @@ def _located(doc: Document, err: ValidationError, prefix: Loc = ()) -> list[Spec
 
 
 def _check_document(doc: Document) -> tuple[list[DesiredSubscription], list[SpecProblem]]:
-    header = _header_problem(doc)
-    if header is not None:
-        return [], [header]
     # The set and each entry are checked apart, so that a typo in one entry does not
     # hide the problems of the others.
     raw = doc.data.get("subscriptions")
     entries_raw = raw if isinstance(raw, list) else []
-    head = (
-        doc.data
-        if raw is not None and not isinstance(raw, list)
-        else doc.data | {"subscriptions": []}
-    )
+    # A list is replaced by [] here and its entries checked one by one below; anything
+    # else (a mapping, null) is left for the set's validation to report.
+    head = doc.data | {"subscriptions": []} if isinstance(raw, list) else doc.data
     problems: list[SpecProblem] = []
     try:
         subscription_set: SubscriptionSet | None = SubscriptionSet.model_validate(head)
@@ -173,6 +168,10 @@ def _check_specs(paths: Sequence[str | Path]) -> SpecReport:
         documents, found = read_documents(spec.path, spec.display)
         problems.extend(found)
         for doc in documents:
+            header = _header_problem(doc)
+            if header is not None:  # not ours: it claims no ids and names
+                problems.append(header)
+                continue
             entries = doc.data.get("subscriptions")
             declared += len(entries) if isinstance(entries, list) else 0
             registry.document(doc)

@@ -277,3 +277,20 @@ async def test_seeded_error_order_can_be_withdrawn(clock: FakeClock, tmp_path: A
         assert withdrawn["status"] == "cancelled"
         clock.advance(60)  # the seeded approved order completes vendor_delay after seeding
         assert (await api.get("/subscriptions/7")).json()["status"] == "terminated"
+
+
+async def test_seeded_odd_orders_never_wedge_the_vendor(clock: FakeClock, tmp_path: Any) -> None:
+    seed = tmp_path / "seed.yaml"
+    seed.write_text(
+        "subscriptions:\n"
+        "  - {id: '7', customerId: '8', status: active}\n"  # no period, no expiry
+        "orders:\n"
+        "  - {type: renewal, customerId: '8', subscriptionId: '7', statusCode: AP,\n"
+        "     creationDate: '2026-11-20T10:00:00'}\n"
+    )
+    async with sandbox_api(clock, seed=seed) as api:
+        clock.advance(61)
+        orders = (await api.get("/orders", subscriptionId="7")).json()["data"]
+        assert orders[0]["statusCode"] == "CP"
+        assert orders[0]["creationDate"] == "2026-11-20T10:00:00Z"  # a zoneless seed is UTC
+        assert (await api.get("/subscriptions/7")).json()["status"] == "active"

@@ -13,9 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import yaml
 from click.testing import CliRunner
 
 from controller.cli import main
+from controller.spec import yamlpos
 from controller.spec.loader import check_specs
 
 BAD = Path(__file__).parent / "bad"
@@ -79,3 +81,20 @@ def test_validate_command_exits_1_without_traceback(case: Case) -> None:
     assert lines[0].startswith(f"{case.path}:{case.line}:{case.column}: ")
     assert case.text in lines[0]
     assert lines[-1] == "1 error in 1 file"
+
+
+class _PurePython(yaml.SafeLoader):
+    """PyYAML's own parser: what runs when PyYAML was built without libyaml."""
+
+    resolve = yamlpos._FastLoader.resolve
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.target.name for case in CASES])
+def test_the_pure_python_parser_finds_the_same_places(
+    case: Case, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(yamlpos, "_FastLoader", _PurePython)
+    (problem,) = check_specs([case.target]).problems
+    assert (problem.path, problem.line, problem.column) == (case.path, case.line, case.column)
+    if "syntax" not in case.target.name:  # libyaml and PyYAML word syntax errors apart
+        assert case.text in problem.message

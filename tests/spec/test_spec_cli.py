@@ -104,3 +104,21 @@ def test_schema_describes_the_document() -> None:
     id_types = {choice["type"] for choice in entry["properties"]["id"]["anyOf"]}
     assert id_types == {"string", "integer"}
     assert entry["properties"]["state"]["anyOf"][0]["enum"] == ["active", "cancelled"]
+
+
+def test_validate_as_a_real_process_has_no_traceback() -> None:
+    import subprocess
+    import sys
+
+    bad = BAD / "custom-tag.yaml"
+    done = subprocess.run(
+        [sys.executable, "-m", "controller", "validate", str(bad)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    assert done.stderr.startswith(f"{bad}:8:11: tag !!python/object/apply:os.system")

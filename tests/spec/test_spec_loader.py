@@ -195,3 +195,19 @@ def test_the_report_counts_files_and_subscriptions_even_when_invalid(tmp_path: P
     report = check_specs([write(tmp_path / "a.yaml", spec("a", body))])
     assert (report.valid, report.files, report.subscriptions) == (False, 1, 2)
     assert len(report.problems) == 2
+
+
+def test_null_subscriptions_is_an_error_but_none_at_all_is_an_empty_set(tmp_path: Path) -> None:
+    report = check_specs([write(tmp_path / "a.yaml", spec("a", "subscriptions:\n"))])
+    assert [str(p) for p in report.problems] == [
+        f"{tmp_path}/a.yaml:5:1: subscriptions: expected a list, got nothing (null)"
+    ]
+    assert check_specs([write(tmp_path / "b.yaml", spec("b", ""))]).valid
+
+
+def test_a_document_of_another_kind_claims_no_ids(tmp_path: Path) -> None:
+    body = 'subscriptions:\n  - id: "1"\n    state: active\n    autoRenew: true\n'
+    write(tmp_path / "a.yaml", spec("a", body))
+    write(tmp_path / "b.yaml", spec("a", body).replace("subctl/v1", "subctl/v9"))
+    report = check_specs([tmp_path])
+    assert [p.message for p in report.problems] == ["apiVersion must be subctl/v1, got 'subctl/v9'"]

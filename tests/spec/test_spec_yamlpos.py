@@ -91,3 +91,20 @@ def test_comments_only_is_an_empty_file(tmp_path: Path) -> None:
         [],
         ["x.yaml:1:1: empty file: no YAML document in it"],
     )
+
+
+def test_aliases_within_the_bound_are_expanded(tmp_path: Path) -> None:
+    block = "s: &s {a: 1, b: 2, c: 3}\nl:\n" + "  - *s\n" * 500
+    data, problems = read(tmp_path, block)
+    assert problems == []
+    assert data[0]["l"][499] == {"a": 1, "b": 2, "c": 3}  # type: ignore[index]
+
+
+def test_aliases_past_the_bound_are_refused_without_expanding(tmp_path: Path) -> None:
+    # 5,000 references to a 4,000-value list: 20 million values if expanded.
+    big = "s: &s [" + ", ".join(["1"] * 4000) + "]\nl:\n" + "  - *s\n" * 5000
+    data, problems = read(tmp_path, big)
+    assert data == []
+    assert problems == [
+        "x.yaml:1:1: YAML aliases expand to 20,009,003 values (an alias bomb?); refused"
+    ]

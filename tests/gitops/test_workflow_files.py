@@ -1,0 +1,102 @@
+"""The workflows are safe by construction: pinned actions, least privilege, no injection.
+
+zizmor and GitHub's workflow schema run in ``make lint``; these tests pin the project's own
+rules, which a valid and zizmor-clean workflow could still break.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from tests.gitops.workflows import NAMES, WORKFLOWS, load, steps, triggers
+
+_SHA_PIN = re.compile(r"^[\w.-]+/[\w./-]+@[0-9a-f]{40}$")
+_VERSION_COMMENT = re.compile(r"@[0-9a-f]{40} # v\d+\.\d+\.\d+$")
+# The only write scopes any job may hold: the plan comment and the drift issue.
+_WRITE_SCOPES = {"pull-requests", "issues"}
+
+
+def test_the_three_workflows_exist() -> None:
+    assert sorted(p.name for p in WORKFLOWS.glob("*.y*ml")) == sorted(NAMES)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_action_is_pinned_to_a_commit_with_its_version(name: str) -> None:
+    uses = [step["uses"] for _, step in steps(load(name)) if "uses" in step]
+    assert all(_SHA_PIN.match(u) for u in uses), uses
+    text = (WORKFLOWS / name).read_text(encoding="utf-8")
+    lines = [line for line in text.splitlines() if "uses:" in line]
+    assert lines
+    assert all(_VERSION_COMMENT.search(line) for line in lines), lines
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_least_privilege_and_concurrency(name: str) -> None:
+    workflow = load(name)
+    assert workflow["permissions"] == {}
+    assert "pull_request_target" not in triggers(workflow)
+    assert workflow["concurrency"]["group"]
+    for job_id, job in workflow["jobs"].items():
+        perms: dict[str, str] = job.get("permissions", {})
+        assert isinstance(perms, dict), job_id
+        assert "timeout-minutes" in job, job_id
+        writes = {scope for scope, level in perms.items() if level == "write"}
+        assert writes <= _WRITE_SCOPES, (job_id, writes)
+        uses_secrets = "secrets." in repr(job)
+        assert not (writes and uses_secrets), f"{name}:{job_id} holds secrets and a write token"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_checkout_keeps_no_credentials_and_scripts_take_no_expressions(name: str) -> None:
+    for job_id, step in steps(load(name)):
+        if step.get("uses", "").startswith("actions/checkout@"):
+            assert step["with"]["persist-credentials"] is False, job_id
+        # Values reach scripts through env: an expression in a script is an injection risk.
+        assert "${{" not in step.get("run", ""), (job_id, step.get("name"))
+        assert "${{" not in step.get("with", {}).get("script", ""), (job_id, step.get("name"))
+
+
+def test_plan_workflow_shape() -> None:
+    workflow = load("plan.yml")
+    on = triggers(workflow)
+    assert list(on) == ["pull_request"]
+    assert on["pull_request"]["paths"] == ["specs/**"]
+    assert workflow["concurrency"]["cancel-in-progress"] is True
+    jobs = workflow["jobs"]
+    assert jobs["plan"]["permissions"] == {"contents": "read"}
+    assert jobs["comment"]["permissions"] == {"pull-requests": "write"}
+    assert "steps" in jobs["comment"]
+    assert not any("checkout" in s.get("uses", "") for s in jobs["comment"]["steps"])
+    plan_env: dict[str, Any] = next(s for s in jobs["plan"]["steps"] if s.get("id") == "plan")[
+        "env"
+    ]
+    assert plan_env == {
+        "SUBCTL_API_URL": "${{ secrets.SUBCTL_API_URL }}",
+        "SUBCTL_USERNAME": "${{ secrets.SUBCTL_RO_USERNAME }}",
+        "SUBCTL_PASSWORD": "${{ secrets.SUBCTL_RO_PASSWORD }}",
+        "SUBCTL_SUBSCRIPTION_KEY": "${{ secrets.SUBCTL_SUBSCRIPTION_KEY }}",
+    }
+    script = jobs["comment"]["steps"][0]["with"]["script"]
+    assert "<!-- subctl-plan -->" in script
+    assert "updateComment" in script
+
+
+def test_reconcile_workflow_shape() -> None:
+    workflow = load("reconcile.yml")
+    on = triggers(workflow)
+    assert set(on) == {"push", "schedule", "workflow_dispatch"}
+    assert on["push"] == {"branches": ["main"], "paths": ["specs/**"]}
+    assert on["schedule"][0]["cron"]
+    assert workflow["concurrency"]["cancel-in-progress"] is False
+    jobs = workflow["jobs"]
+    assert jobs["apply"]["permissions"] == {"contents": "read"}
+    assert jobs["drift-issue"]["permissions"] == {"issues": "write"}
+    upload = next(s for s in jobs["apply"]["steps"] if "upload-artifact" in s.get("uses", ""))
+    assert upload["if"] == "${{ always() }}"
+    assert set(upload["with"]["path"].split()) == {"journal.jsonl", "result.json", "summary.json"}
+    script = jobs["drift-issue"]["steps"][0]["with"]["script"]
+    assert "subctl-drift" in script
+    assert "state: 'closed'" in script

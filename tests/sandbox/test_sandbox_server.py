@@ -1,0 +1,140 @@
+"""``subctl sandbox serve`` over a loopback port: a real uvicorn in a subprocess."""
+
+from __future__ import annotations
+
+import os
+import re
+import selectors
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.sandbox.support import KEY, assert_error, cancellation, renewal
+
+ROOT = Path(__file__).resolve().parents[2]
+LISTENING = re.compile(r"sandbox listening on (http://127\.0\.0\.1:(\d+))")
+
+pytestmark = pytest.mark.slow
+
+
+@contextmanager
+def served(db: Path, *args: str) -> Iterator[str]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    command = [sys.executable, "-m", "controller", "sandbox", "serve", "--port", "0"]
+    proc = subprocess.Popen(
+        [*command, "--db", str(db), *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        selector = selectors.DefaultSelector()
+        selector.register(proc.stdout, selectors.EVENT_READ)
+        if not selector.select(timeout=30):
+            raise AssertionError("the sandbox server did not start within 30 s")
+        line = proc.stdout.readline()
+        match = LISTENING.search(line)
+        assert match, line
+        yield match.group(1)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        if proc.stdout:
+            proc.stdout.close()
+        if proc.stderr:
+            proc.stderr.close()
+
+
+def login(client: httpx.Client) -> dict[str, str]:
+    response = client.post(
+        "/token",
+        auth=("sandbox", "sandbox"),
+        headers={"X-Subscription-Key": KEY},
+        json={"marketplace": "uk"},
+    )
+    assert response.status_code == 200
+    assert response.headers["x-correlation-id"]
+    return {"X-Subscription-Key": KEY, "Authorization": f"Bearer {response.json()['token']}"}
+
+
+def test_serves_the_demo_set_and_keeps_state_across_restarts(tmp_path: Path) -> None:
+    db = tmp_path / "state" / "sandbox.db"
+    with served(db, "--vendor-delay", "0") as url, httpx.Client(base_url=url) as client:
+        headers = login(client)
+        subs = client.get("/subscriptions", headers=headers, params={"limit": 100}).json()
+        assert subs["pagination"]["total"] == 9
+        order = client.post(
+            "/orders", headers=headers, json=cancellation("1000179", "1000275")
+        ).json()
+        approved = client.patch(
+            f"/orders/{order['id']}", headers=headers, json={"statusCode": "AP"}
+        )
+        assert approved.json()["statusCode"] == "AP"
+        # Vendor delay 0: complete on the very next request, by the wall clock.
+        assert client.get(f"/orders/{order['id']}", headers=headers).json()["statusCode"] == "CP"
+        assert_error(client.get("/nowhere", headers=headers), 404, "/nowhere")
+    with served(db) as url, httpx.Client(base_url=url) as client:
+        headers = login(client)
+        assert (
+            client.get("/subscriptions/1000179", headers=headers).json()["status"] == "terminated"
+        )
+        orders = client.get("/orders", headers=headers).json()
+        assert orders["pagination"]["total"] == 2  # the seeded one and ours, not seeded twice
+
+
+def test_faults_over_a_socket(tmp_path: Path) -> None:
+    args = ["--fault-rate", "1", "--fault-kinds", "drop", "--fault-match", "POST /orders"]
+    with served(tmp_path / "a.db", *args) as url, httpx.Client(base_url=url) as client:
+        headers = login(client)
+        with pytest.raises(httpx.RemoteProtocolError):
+            client.post("/orders", headers=headers, json=renewal("1000177", "1000275"))
+        assert client.get("/subscriptions/1000177", headers=headers).status_code == 200
+    args = ["--fault-rate", "1", "--fault-kinds", "commit-502,429", "--fault-match", "PATCH *"]
+    args += ["--fault-seed", "3"]
+    with served(tmp_path / "b.db", *args) as url, httpx.Client(base_url=url) as client:
+        headers = login(client)
+        statuses = set()
+        for value in (True, False, True, False, True, False):
+            response = client.patch(
+                "/subscriptions/1000179", headers=headers, json={"renewalStatus": value}
+            )
+            statuses.add(response.status_code)
+            if response.status_code == 429:
+                assert response.headers["retry-after"] == "1"
+        assert statuses == {429, 502}
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["--fault-kinds", "418"], "unknown fault kind"),
+        (["--seed", "{seed}"], "seed.yaml"),
+        (["--fault-rate", "2"], "fault-rate"),
+    ],
+)
+def test_bad_options_exit_1_without_a_traceback(
+    tmp_path: Path, args: list[str], fragment: str
+) -> None:
+    from click.testing import CliRunner
+
+    from controller.cli import main
+
+    seed = tmp_path / "seed.yaml"
+    seed.write_text("subscriptions: [{id: nope}]")
+    argv = ["sandbox", "serve", "--db", str(tmp_path / "x.db")]
+    argv += [a.format(seed=seed) for a in args]
+    result = CliRunner().invoke(main, argv)
+    assert result.exit_code in (1, 2)  # 2: click's own usage errors
+    assert fragment in result.output
+    assert "Traceback" not in result.output
