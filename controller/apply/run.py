@@ -19,10 +19,10 @@ from controller.errors import GuardError
 from controller.marketplace.client import MarketplaceClient
 from controller.marketplace.models import Order, OrderStatus
 from controller.observe import collect_live, observe_and_plan
+from controller.plan.fingerprint import fingerprint
 from controller.plan.inputs import PlanOptions
 from controller.plan.model import Issue, IssueCode, Plan, ProgressKind
 from controller.plan.outcome import ApplyResult, Outcome, StepOutcome
-from controller.plan.planner import fingerprint
 from controller.spec.models import DesiredState
 
 
