@@ -9,8 +9,9 @@ unknown outcome; approve and withdraw re-read the order when a retry is refused.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import anyio
 
@@ -29,6 +30,8 @@ from controller.marketplace.models import (
 )
 from controller.plan.model import Action, Plan, Step, SubscriptionPlan
 from controller.plan.outcome import Outcome, StepOutcome
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -143,11 +146,13 @@ class Executor:
             return await self._order_code(sub, step, created, approve=True), created
         return await self._order_code(sub, step, created, approve=False), created
 
-    async def _set_auto_renew(self, sub: SubscriptionPlan, step: Step) -> StepOutcome:
-        assert step.autoRenew is not None
-        handle = self.journal.start(sub.id, step.action.value)
+    async def _attempt(
+        self, sub_id: str, step: Step, call: Callable[[], Awaitable[T]], order_id: str | None = None
+    ) -> tuple[int, T]:
+        """Run one write with its journal entry opened first; a failure closes it."""
+        handle = self.journal.start(sub_id, step.action.value, order_id)
         try:
-            live = await self.client.set_auto_renew(sub.id, step.autoRenew)
+            return handle, await call()
         except ControllerError as err:
             self.journal.finish(
                 handle,
@@ -156,6 +161,13 @@ class Executor:
                 correlation_id=getattr(err, "correlation_id", None),
             )
             raise
+
+    async def _set_auto_renew(self, sub: SubscriptionPlan, step: Step) -> StepOutcome:
+        value = step.autoRenew
+        assert value is not None
+        handle, live = await self._attempt(
+            sub.id, step, lambda: self.client.set_auto_renew(sub.id, value)
+        )
         cid = self.client.last_correlation_id
         if live.renewalStatus != step.autoRenew:
             self.journal.finish(
@@ -177,19 +189,13 @@ class Executor:
     async def _place(
         self, sub: SubscriptionPlan, step: Step, kind: OrderType, attrs: dict[str, str]
     ) -> tuple[Order, str | None, bool]:
-        handle = self.journal.start(sub.id, step.action.value)
-        try:
-            result = await self.client.place_order(
+        handle, result = await self._attempt(
+            sub.id,
+            step,
+            lambda: self.client.place_order(
                 kind, customer_id=step.customerId, subscription_id=sub.id, attributes=attrs
-            )
-        except ControllerError as err:
-            self.journal.finish(
-                handle,
-                Outcome.FAILED.value,
-                message=str(err),
-                correlation_id=getattr(err, "correlation_id", None),
-            )
-            raise
+            ),
+        )
         order = result.order
         note = result.outcome.value
         self.journal.finish(
@@ -275,20 +281,8 @@ class Executor:
         if approve and created is not None and created.status is not OrderStatus.SUBMITTED:
             # The order the cancel step found was already approved by someone.
             return self._approved_outcome(sub, step, created, None)
-        handle = self.journal.start(sub.id, step.action.value, order_id)
-        try:
-            if approve:
-                order = await self.client.approve_order(order_id)
-            else:
-                order = await self.client.withdraw_order(order_id)
-        except ControllerError as err:
-            self.journal.finish(
-                handle,
-                Outcome.FAILED.value,
-                message=str(err),
-                correlation_id=getattr(err, "correlation_id", None),
-            )
-            raise
+        change = self.client.approve_order if approve else self.client.withdraw_order
+        handle, order = await self._attempt(sub.id, step, lambda: change(order_id), order_id)
         cid = self.client.last_correlation_id
         self.journal.finish(
             handle,
