@@ -21,6 +21,7 @@ from controller import __version__
 from controller.durations import parse_duration
 from controller.errors import (
     EXIT_ERROR,
+    EXIT_INTERRUPTED,
     EXIT_OK,
     ConfigError,
     ControllerError,
@@ -87,7 +88,24 @@ def _setup_logging(verbosity: int, quiet: bool) -> None:
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Group(click.Group):
+    """Usage mistakes exit 1 like every other user mistake: click's own 2 would read as
+    "changes" to a script that runs ``plan --detailed-exitcode``."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs["standalone_mode"] = False
+        try:
+            code = super().main(*args, **kwargs)
+        except click.ClickException as err:
+            err.show()
+            sys.exit(EXIT_ERROR)
+        except click.exceptions.Abort:
+            click.echo("aborted", err=True)
+            sys.exit(EXIT_INTERRUPTED)
+        sys.exit(code if isinstance(code, int) else EXIT_OK)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="subctl")
 @click.option("-v", "--verbose", "verbosity", count=True, help="More log detail on stderr (-vv).")
 @click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr.")
