@@ -13,6 +13,7 @@ import pytest
 
 from controller.apply.executor import Executor, ExecutorOptions
 from controller.apply.journal import Journal
+from controller.apply.run import ApplyOptions, apply
 from controller.marketplace.client import MarketplaceClient
 from controller.marketplace.settings import ApiSettings, Secret
 from controller.observe import observe_and_plan
@@ -152,3 +153,32 @@ async def test_renew_stops_once_the_marketplace_reaches_the_target(tmp_path: Pat
         assert len(renewals) == 2
         live = await client.get_subscription("1")
         assert live.expirationDate == dt.date(2027, 3, 31)
+
+
+async def test_second_apply_makes_no_write_call(tmp_path: Path) -> None:
+
+    seed = {
+        "subscriptions": [sub("1", renew=False), sub("2", price="9.99"), sub("3"), sub("4")],
+        "orders": [order("94", "4")],
+    }
+    reason = Cancellation(reason="Moved away")
+    desired = DesiredState(
+        subscriptions=(
+            declared("1", state="active", autoRenew=True),
+            declared("2", state="active", autoRenew=True, renewThrough=dt.date(2029, 1, 1)),
+            declared("3", state="cancelled", cancellation=reason),
+            declared("4", state="active", autoRenew=True),
+        )
+    )
+    writes = ("PATCH /subscriptions/{id}", "POST /orders", "PATCH /orders/{id}")
+    async with sandbox(tmp_path, seed) as (client, _transport):
+        first = await apply(client, desired, options(), ApplyOptions(), Journal(None))
+        assert first.ok
+        made = client.calls.snapshot()
+        assert all(made.get(w, 0) > 0 for w in writes), made
+        client.calls.reset()
+        second = await apply(client, desired, options(), ApplyOptions(), Journal(None))
+        assert second.ok
+        assert second.outcomes == ()
+        calls = client.calls.snapshot()
+        assert not any(calls.get(w, 0) for w in writes), calls
