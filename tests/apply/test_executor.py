@@ -156,7 +156,6 @@ async def test_renew_stops_once_the_marketplace_reaches_the_target(tmp_path: Pat
 
 
 async def test_second_apply_makes_no_write_call(tmp_path: Path) -> None:
-
     seed = {
         "subscriptions": [sub("1", renew=False), sub("2", price="9.99"), sub("3"), sub("4")],
         "orders": [order("94", "4")],
