@@ -45,11 +45,31 @@ class GlobalOptions:
     marketplace: str | None = None
 
 
+def _unwrapped(body: Callable[[], int]) -> int:
+    """Run ``body``; a task group's ExceptionGroup of one error becomes that error, so a
+    failure inside concurrent work is reported like any other (its message, its code)."""
+    try:
+        return body()
+    except BaseExceptionGroup as group:
+        leaves = _leaves(group)
+        if len(leaves) == 1 or all(isinstance(e, ControllerError) for e in leaves):
+            # Several ControllerErrors: the most severe exit code wins (3 over 1).
+            raise max(leaves, key=exit_code_for) from group
+        raise
+
+
+def _leaves(group: BaseExceptionGroup[BaseException]) -> list[BaseException]:
+    out: list[BaseException] = []
+    for exc in group.exceptions:
+        out.extend(_leaves(exc) if isinstance(exc, BaseExceptionGroup) else [exc])
+    return out
+
+
 def _run(body: Callable[[], int]) -> None:
     """Run a command body and exit with its code; the only place errors become exits."""
     log = logging.getLogger("subctl")
     try:
-        code = body()
+        code = _unwrapped(body)
     except SpecErrors as err:
         # One line per problem, each ``path:line:col: message``, as validate prints them.
         for problem in err.problems:
