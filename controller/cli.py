@@ -21,6 +21,7 @@ from controller import __version__
 from controller.durations import parse_duration
 from controller.errors import (
     EXIT_ERROR,
+    EXIT_INTERRUPTED,
     EXIT_OK,
     ConfigError,
     ControllerError,
@@ -44,11 +45,31 @@ class GlobalOptions:
     marketplace: str | None = None
 
 
+def _unwrapped(body: Callable[[], int]) -> int:
+    """Run ``body``; a task group's ExceptionGroup of one error becomes that error, so a
+    failure inside concurrent work is reported like any other (its message, its code)."""
+    try:
+        return body()
+    except BaseExceptionGroup as group:
+        leaves = _leaves(group)
+        if len(leaves) == 1 or all(isinstance(e, ControllerError) for e in leaves):
+            # Several ControllerErrors: the most severe exit code wins (3 over 1).
+            raise max(leaves, key=exit_code_for) from group
+        raise
+
+
+def _leaves(group: BaseExceptionGroup[BaseException]) -> list[BaseException]:
+    out: list[BaseException] = []
+    for exc in group.exceptions:
+        out.extend(_leaves(exc) if isinstance(exc, BaseExceptionGroup) else [exc])
+    return out
+
+
 def _run(body: Callable[[], int]) -> None:
     """Run a command body and exit with its code; the only place errors become exits."""
     log = logging.getLogger("subctl")
     try:
-        code = body()
+        code = _unwrapped(body)
     except SpecErrors as err:
         # One line per problem, each ``path:line:col: message``, as validate prints them.
         for problem in err.problems:
@@ -87,7 +108,24 @@ def _setup_logging(verbosity: int, quiet: bool) -> None:
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Group(click.Group):
+    """Usage mistakes exit 1 like every other user mistake: click's own 2 would read as
+    "changes" to a script that runs ``plan --detailed-exitcode``."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs["standalone_mode"] = False
+        try:
+            code = super().main(*args, **kwargs)
+        except click.ClickException as err:
+            err.show()
+            sys.exit(EXIT_ERROR)
+        except click.exceptions.Abort:
+            click.echo("aborted", err=True)
+            sys.exit(EXIT_INTERRUPTED)
+        sys.exit(code if isinstance(code, int) else EXIT_OK)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="subctl")
 @click.option("-v", "--verbose", "verbosity", count=True, help="More log detail on stderr (-vv).")
 @click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr.")

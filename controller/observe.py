@@ -48,10 +48,15 @@ async def collect_live(
             if sub.renewalStatus and day is not None and day <= horizon:
                 renewing.append(sub)
 
+    stuck_before = options.now - options.stuck_after
+    stuck: list[Order] = []
+
     async def read_orders(status: OrderStatus) -> None:
         async for order in client.iter_orders(status=status.value):
             if order.subscriptionId in wanted:
                 orders.setdefault(order.subscriptionId, []).append(order)
+            elif order.is_open and order.creationDate and order.creationDate < stuck_before:
+                stuck.append(order)  # "any open order" is flagged, managed or not
 
     async with anyio.create_task_group() as tg:
         tg.start_soon(read_subscriptions)
@@ -62,6 +67,7 @@ async def collect_live(
         orders={k: tuple(v) for k, v in orders.items()},
         unmanaged_count=unmanaged,
         unmanaged_renewing=tuple(renewing),
+        unmanaged_stuck=tuple(stuck),
     )
 
 
@@ -103,5 +109,6 @@ async def observe_and_plan(
         estimates=estimates,
         unmanaged_count=live.unmanaged_count,
         unmanaged_renewing=live.unmanaged_renewing,
+        unmanaged_stuck=live.unmanaged_stuck,
     )
     return make_plan(desired, complete, options)

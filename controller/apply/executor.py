@@ -9,8 +9,9 @@ unknown outcome; approve and withdraw re-read the order when a retry is refused.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import anyio
 
@@ -27,8 +28,10 @@ from controller.marketplace.models import (
     OrderStatus,
     OrderType,
 )
-from controller.plan.model import Action, Issue, IssueCode, Plan, Step, SubscriptionPlan
+from controller.plan.model import Action, Plan, Step, SubscriptionPlan
 from controller.plan.outcome import Outcome, StepOutcome
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -40,7 +43,6 @@ class ExecutorOptions:
 @dataclass
 class ExecutionReport:
     outcomes: list[StepOutcome] = field(default_factory=list)
-    failures: list[Issue] = field(default_factory=list)
     approved: list[str] = field(default_factory=list)  # order ids now processing at the vendor
 
 
@@ -100,14 +102,6 @@ class Executor:
                         orderId=order.id if order else step.orderId,
                     )
                 )
-                self.report.failures.append(
-                    Issue(
-                        subscriptionId=sub.id,
-                        code=IssueCode.APPLY_FAILED,
-                        message=f"{step.action.value} failed: {err}",
-                        source=sub.source,
-                    )
-                )
                 for later in sub.steps[index + 1 :]:
                     self._record(
                         StepOutcome(
@@ -152,11 +146,13 @@ class Executor:
             return await self._order_code(sub, step, created, approve=True), created
         return await self._order_code(sub, step, created, approve=False), created
 
-    async def _set_auto_renew(self, sub: SubscriptionPlan, step: Step) -> StepOutcome:
-        assert step.autoRenew is not None
-        handle = self.journal.start(sub.id, step.action.value)
+    async def _attempt(
+        self, sub_id: str, step: Step, call: Callable[[], Awaitable[T]], order_id: str | None = None
+    ) -> tuple[int, T]:
+        """Run one write with its journal entry opened first; a failure closes it."""
+        handle = self.journal.start(sub_id, step.action.value, order_id)
         try:
-            live = await self.client.set_auto_renew(sub.id, step.autoRenew)
+            return handle, await call()
         except ControllerError as err:
             self.journal.finish(
                 handle,
@@ -165,6 +161,13 @@ class Executor:
                 correlation_id=getattr(err, "correlation_id", None),
             )
             raise
+
+    async def _set_auto_renew(self, sub: SubscriptionPlan, step: Step) -> StepOutcome:
+        value = step.autoRenew
+        assert value is not None
+        handle, live = await self._attempt(
+            sub.id, step, lambda: self.client.set_auto_renew(sub.id, value)
+        )
         cid = self.client.last_correlation_id
         if live.renewalStatus != step.autoRenew:
             self.journal.finish(
@@ -186,19 +189,13 @@ class Executor:
     async def _place(
         self, sub: SubscriptionPlan, step: Step, kind: OrderType, attrs: dict[str, str]
     ) -> tuple[Order, str | None, bool]:
-        handle = self.journal.start(sub.id, step.action.value)
-        try:
-            result = await self.client.place_order(
+        handle, result = await self._attempt(
+            sub.id,
+            step,
+            lambda: self.client.place_order(
                 kind, customer_id=step.customerId, subscription_id=sub.id, attributes=attrs
-            )
-        except ControllerError as err:
-            self.journal.finish(
-                handle,
-                Outcome.FAILED.value,
-                message=str(err),
-                correlation_id=getattr(err, "correlation_id", None),
-            )
-            raise
+            ),
+        )
         order = result.order
         note = result.outcome.value
         self.journal.finish(
@@ -233,6 +230,10 @@ class Executor:
                     orderNumber=order.orderNumber,
                     correlationId=cid,
                 )
+            if term + 1 < terms and await self._renewed_through(sub.id, step):
+                # The marketplace's calendar reached the target sooner than the plan's
+                # estimate (month-end anchoring): a further term would be paid for nothing.
+                break
         return StepOutcome(
             subscriptionId=sub.id,
             action=step.action,
@@ -242,6 +243,12 @@ class Executor:
             orderNumber=last.orderNumber if last else None,
             correlationId=cid,
         )
+
+    async def _renewed_through(self, sub_id: str, step: Step) -> bool:
+        if step.renewThrough is None:
+            return False
+        live = await self.client.get_subscription(sub_id)
+        return live.expirationDate is not None and live.expirationDate >= step.renewThrough
 
     async def _cancel(self, sub: SubscriptionPlan, step: Step) -> tuple[StepOutcome, Order]:
         assert step.reason is not None
@@ -274,20 +281,8 @@ class Executor:
         if approve and created is not None and created.status is not OrderStatus.SUBMITTED:
             # The order the cancel step found was already approved by someone.
             return self._approved_outcome(sub, step, created, None)
-        handle = self.journal.start(sub.id, step.action.value, order_id)
-        try:
-            if approve:
-                order = await self.client.approve_order(order_id)
-            else:
-                order = await self.client.withdraw_order(order_id)
-        except ControllerError as err:
-            self.journal.finish(
-                handle,
-                Outcome.FAILED.value,
-                message=str(err),
-                correlation_id=getattr(err, "correlation_id", None),
-            )
-            raise
+        change = self.client.approve_order if approve else self.client.withdraw_order
+        handle, order = await self._attempt(sub.id, step, lambda: change(order_id), order_id)
         cid = self.client.last_correlation_id
         self.journal.finish(
             handle,

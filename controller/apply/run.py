@@ -19,10 +19,10 @@ from controller.errors import GuardError
 from controller.marketplace.client import MarketplaceClient
 from controller.marketplace.models import Order, OrderStatus
 from controller.observe import collect_live, observe_and_plan
+from controller.plan.fingerprint import fingerprint
 from controller.plan.inputs import PlanOptions
 from controller.plan.model import Issue, IssueCode, Plan, ProgressKind
 from controller.plan.outcome import ApplyResult, Outcome, StepOutcome
-from controller.plan.planner import fingerprint
 from controller.spec.models import DesiredState
 
 
@@ -95,7 +95,7 @@ async def apply(
         on_step=on_step,
     )
     report = await executor.run(plan)
-    errors = [*plan.errors, *report.failures]
+    errors = list(plan.errors)  # failed steps are outcomes, not repeated here
     outcomes = list(report.outcomes)
     still: list[str] = []
     waited: float | None = None

@@ -13,15 +13,15 @@ models (``models.py``); a body that does not fit is ``ApiProtocolError``.
 
 Retries: GETs, ``PATCH`` (absolute values) and the estimate retry on 5xx/429/no answer.
 ``POST /orders`` never retries blindly: see ``ordering.py`` and ``docs/client.md``.
-Approve/withdraw answered with a 4xx re-read the order and succeed if it already is
-where the call wanted it (a retried PATCH whose first try committed).
+PATCHes that fail (a 4xx on a retry whose first try committed, or retries run out)
+re-read the entity and succeed if it already is where the call wanted it.
 """
 
 from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any, TypeVar
 from urllib.parse import quote
 
@@ -29,7 +29,14 @@ import anyio
 import httpx
 import pydantic
 
-from controller.errors import ApiClientError, NotFound, Unauthorized
+from controller.errors import (
+    ApiClientError,
+    ApiError,
+    ApiServerError,
+    ApiUnavailable,
+    NotFound,
+    Unauthorized,
+)
 from controller.marketplace.auth import Authenticator
 from controller.marketplace.errors_map import parse_model, protocol_error
 from controller.marketplace.exchange import CallCounter, Exchange, Reply, last_correlation_id
@@ -59,6 +66,7 @@ from controller.marketplace.settings import ApiSettings
 __all__ = ["MarketplaceClient", "PlaceOutcome", "PlaceResult", "make_http_client"]
 
 M = TypeVar("M", bound=pydantic.BaseModel)
+T = TypeVar("T")
 
 SUBSCRIPTIONS_PATH = "/subscriptions"
 ESTIMATE_PATH = "/orders/estimate"
@@ -134,10 +142,20 @@ class MarketplaceClient:
         return await self.retry.call(once)
 
     @staticmethod
-    def _parse(model: type[M], reply: Reply, data: Any = None) -> M:
+    async def _reread_after(
+        error: ApiError, read: Callable[[str], Awaitable[T]], entity_id: str
+    ) -> T:
+        """Read an entity after a failed write; if that fails too, the write's error wins."""
+        try:
+            return await read(entity_id)
+        except ApiError:
+            raise error from None
+
+    @staticmethod
+    def _parse(model: type[M], reply: Reply, data: Any) -> M:
         return parse_model(
             model,
-            reply.body if data is None else data,
+            data,
             method=reply.method,
             path=reply.path,
             status=reply.status,
@@ -170,17 +188,24 @@ class MarketplaceClient:
     async def get_subscription(self, subscription_id: str) -> Subscription:
         path = f"{SUBSCRIPTIONS_PATH}/{_segment(subscription_id)}"
         reply = await self._idempotent("GET", SUBSCRIPTIONS_PATH + "/{id}", path)
-        return self._parse(Subscription, reply)
+        return self._parse(Subscription, reply, reply.body)
 
     async def set_auto_renew(self, subscription_id: str, value: bool) -> Subscription:
         """``PATCH renewalStatus``: an absolute value, so retrying it is safe."""
         path = f"{SUBSCRIPTIONS_PATH}/{_segment(subscription_id)}"
-        reply = await self._idempotent(
-            "PATCH", SUBSCRIPTIONS_PATH + "/{id}", path, body={"renewalStatus": value}
-        )
+        try:
+            reply = await self._idempotent(
+                "PATCH", SUBSCRIPTIONS_PATH + "/{id}", path, body={"renewalStatus": value}
+            )
+        except (ApiServerError, ApiUnavailable) as err:
+            # Retries ran out, but one of the attempts may have landed: look before failing.
+            current = await self._reread_after(err, self.get_subscription, subscription_id)
+            if current.renewalStatus is value:
+                return current
+            raise err from None
         if reply.body is None:  # some gateways answer 204: read the result back
             return await self.get_subscription(subscription_id)
-        return self._parse(Subscription, reply)
+        return self._parse(Subscription, reply, reply.body)
 
     # -- orders ---------------------------------------------------------------------
 
@@ -205,7 +230,7 @@ class MarketplaceClient:
     async def get_order(self, order_id: str) -> Order:
         path = f"{ORDERS_PATH}/{_segment(order_id)}"
         reply = await self._idempotent("GET", ORDERS_PATH + "/{id}", path)
-        return self._parse(Order, reply)
+        return self._parse(Order, reply, reply.body)
 
     async def _set_order_code(
         self, order_id: str, code: str, reached: Callable[[Order], bool]
@@ -215,18 +240,19 @@ class MarketplaceClient:
             reply = await self._idempotent(
                 "PATCH", ORDERS_PATH + "/{id}", path, body={"statusCode": code}
             )
-        except ApiClientError as err:
+        except (ApiClientError, ApiServerError, ApiUnavailable) as err:
             if isinstance(err, NotFound | Unauthorized):
                 raise
             # A retried PATCH whose first attempt committed is refused as a bad
-            # transition; if the order already is where we wanted it, that is success.
-            current = await self.get_order(order_id)
+            # transition, and retries can run out while the write did land: if the order
+            # already is where we wanted it, that is success.
+            current = await self._reread_after(err, self.get_order, order_id)
             if reached(current):
                 return current
-            raise
+            raise err from None
         if reply.body is None:
             return await self.get_order(order_id)
-        return self._parse(Order, reply)
+        return self._parse(Order, reply, reply.body)
 
     async def approve_order(self, order_id: str) -> Order:
         """``PATCH statusCode=AP``: approve a pending (PA) order."""
@@ -255,7 +281,7 @@ class MarketplaceClient:
             "subscriptionId": subscription_id,
         }
         reply = await self._idempotent("POST", ESTIMATE_PATH, ESTIMATE_PATH, body=body)
-        order = self._parse(Order, reply)
+        order = self._parse(Order, reply, reply.body)
         if order.total is None:
             raise protocol_error(
                 "estimate has no total",

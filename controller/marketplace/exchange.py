@@ -133,7 +133,18 @@ class Exchange:
                     raw, overflow = await _read_bounded(response, limit)
                 finally:
                     await response.aclose()
-            except httpx.TransportError as exc:
+            except httpx.DecodingError:
+                # An answer came (so a write may have happened) but its encoding is broken.
+                log.debug("%s %s -> undecodable body", method, shown)
+                _last_correlation_id.set(None)
+                raise protocol_error(
+                    "response body could not be decoded",
+                    method=method,
+                    path=path,
+                    status=None,
+                    correlation_id=None,
+                ) from None
+            except httpx.RequestError as exc:
                 elapsed = (time.perf_counter() - started) * 1000
                 log.debug(
                     "%s %s -> no answer (%s) in %.0f ms", method, shown, type(exc).__name__, elapsed
@@ -174,9 +185,14 @@ class Exchange:
 
 
 async def _read_bounded(response: httpx.Response, limit: int) -> tuple[bytes, bool]:
-    """Read at most ``limit`` bytes of the body; say whether there was more."""
+    """Read at most ``limit`` bytes of the body; say whether there was more.
+
+    A success body that announces itself too large is refused unread; an error body
+    is read up to the limit, since its first bytes still carry the message.
+    """
     declared = response.headers.get("Content-Length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
+    too_big = declared is not None and declared.isdigit() and int(declared) > limit
+    if too_big and response.is_success:
         return b"", True
     chunks: list[bytes] = []
     size = 0

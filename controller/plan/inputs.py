@@ -20,7 +20,8 @@ class LiveState:
     ``orders`` holds, per declared subscription, its open and failed orders, plus
     withdrawn cancellation orders where they were looked up (history shown when
     cancelling again). ``estimates`` is the price of one renewal term. Unmanaged
-    subscriptions are only counted, except those renewing soon (renewal horizon).
+    subscriptions are only counted, except those renewing soon (renewal horizon); of
+    their orders only open ones older than ``--stuck-after`` are kept (flagged stuck).
     """
 
     subscriptions: Mapping[str, Subscription] = field(default_factory=dict)
@@ -28,6 +29,7 @@ class LiveState:
     estimates: Mapping[str, Money] = field(default_factory=dict)
     unmanaged_count: int = 0
     unmanaged_renewing: tuple[Subscription, ...] = ()
+    unmanaged_stuck: tuple[Order, ...] = ()  # open orders of undeclared subscriptions, old
 
 
 @dataclass(frozen=True)

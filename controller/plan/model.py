@@ -43,7 +43,6 @@ class IssueCode(StrEnum):
     ORDER_ERROR = "order-error"
     PROTECTED = "protected"
     UNKNOWN_PERIOD = "unknown-period"
-    APPLY_FAILED = "apply-failed"
     STILL_PROCESSING = "still-processing"
 
 
@@ -75,6 +74,7 @@ class Step(_Value):
     terms: int | None = None  # renew: how many renewal orders
     fromExpiry: dt.date | None = None
     newExpiry: dt.date | None = None
+    renewThrough: dt.date | None = None  # renew: the declared target; apply stops there
     pricePerTerm: Price | None = None
     price: Price | None = None  # renew: pricePerTerm x terms
     reason: str | None = None  # cancel
@@ -193,7 +193,13 @@ class Plan(_Value):
 
     @property
     def cancellations(self) -> int:
-        return sum(1 for step in self.steps if step.action is Action.CANCEL)
+        """Subscriptions this plan would cancel: a cancel order placed, or a pending
+        cancellation approved (the --max-cancellations guard counts both)."""
+        return sum(
+            1
+            for sub in self.subscriptions
+            if any(step.action in (Action.CANCEL, Action.APPROVE) for step in sub.steps)
+        )
 
     def to_json(self) -> str:
         return self.model_dump_json(indent=2, exclude_none=True) + "\n"

@@ -42,7 +42,7 @@ class ApplyResult(BaseModel):
     finishedAt: dt.datetime
     plan: Plan
     outcomes: tuple[StepOutcome, ...] = ()
-    errors: tuple[Issue, ...] = ()  # plan errors plus failures met while applying
+    errors: tuple[Issue, ...] = ()  # plan errors, and orders still processing after --wait
     stillProcessing: tuple[str, ...] = Field(default=())
     waitedSeconds: float | None = None
 

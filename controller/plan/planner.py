@@ -8,8 +8,6 @@ never stops the others. The result is a frozen ``Plan`` that apply executes as i
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 from collections import Counter
 from decimal import Decimal
 from typing import Protocol
@@ -24,6 +22,8 @@ from controller.marketplace.models import (
 )
 from controller.periods import SUPPORTED_PERIOD_TYPES, renew_until
 from controller.plan.diff import desired_changes
+from controller.plan.fingerprint import fingerprint
+from controller.plan.horizon import managed_warning, stuck_orders, unmanaged_warnings
 from controller.plan.inputs import LiveState, PlanOptions
 from controller.plan.model import (
     Action,
@@ -56,29 +56,12 @@ class _Acc:
         self.warnings: list[Warning_] = []
 
 
-def fingerprint(sub: Subscription | None, orders: tuple[Order, ...]) -> str:
-    """A short hash of the live facts a plan's steps rest on (stale-plan check)."""
-    facts: dict[str, object] = {"missing": True}
-    if sub is not None:
-        facts = {
-            "status": sub.status.value,
-            "renewalStatus": sub.renewalStatus,
-            "expirationDate": str(sub.expirationDate),
-            "customerId": sub.customerId,
-            "orders": sorted(
-                (o.id, o.type.value, o.status.value, o.statusCode or "")
-                for o in orders
-                if o.status is not OrderStatus.CANCELLED
-            ),
-        }
-    blob = json.dumps(facts, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(blob.encode()).hexdigest()[:16]
-
-
 def make_plan(desired: DesiredState, live: LiveState, options: PlanOptions) -> Plan:
     acc = _Acc()
     subs = tuple(_plan_one(d, live, options, acc) for d in desired.subscriptions)
-    _horizon_unmanaged(live, options, acc)
+    acc.warnings.extend(unmanaged_warnings(live.unmanaged_renewing, options))
+    for order in live.unmanaged_stuck:
+        acc.stuck.extend(stuck_orders(order.subscriptionId or "", (order,), options))
     totals = _totals(subs, acc, live)
     return Plan(
         createdAt=options.now,
@@ -146,8 +129,10 @@ def _plan_one(
             IssueCode.GUARD_MISMATCH,
             f"is {sub.name!r}, spec says product {d.product!r}; nothing done",
         )
-    _flag_stuck(d.id, orders, options, acc)
-    _horizon_managed(d, sub, options, acc)
+    acc.stuck.extend(stuck_orders(d.id, orders, options))
+    warning = managed_warning(d, sub, options)
+    if warning is not None:
+        acc.warnings.append(warning)
     if d.mode == "observe":
         changes = desired_changes(d, sub)
         if changes:
@@ -274,6 +259,7 @@ def _renew_step(
         terms=terms,
         fromExpiry=sub.expirationDate,
         newExpiry=new_expiry,
+        renewThrough=d.renewThrough,
         pricePerTerm=per_term,
         price=total,
         description=(
@@ -382,67 +368,6 @@ def _order_name(order: Order) -> str:
 def _order_sort_key(order: Order) -> tuple[dt.datetime, str]:
     created = order.creationDate or dt.datetime.min.replace(tzinfo=dt.UTC)
     return (created, order.id.zfill(20))
-
-
-def _flag_stuck(sub_id: str, orders: tuple[Order, ...], options: PlanOptions, acc: _Acc) -> None:
-    for order in orders:
-        if not order.is_open or order.creationDate is None:
-            continue
-        age = options.now - order.creationDate
-        if age > options.stuck_after:
-            acc.stuck.append(
-                StuckOrder(
-                    subscriptionId=sub_id,
-                    orderId=order.id,
-                    orderNumber=order.orderNumber,
-                    type=order.type.value,
-                    status=order.status.value,
-                    ageHours=round(age.total_seconds() / 3600, 1),
-                )
-            )
-
-
-def _renews_within(sub: Subscription, options: PlanOptions) -> int | None:
-    """Days until auto-renew fires, when it is on and fires within the warning window."""
-    day = sub.renewalDate or sub.expirationDate
-    if not sub.renewalStatus or day is None or sub.status is not SubscriptionStatus.ACTIVE:
-        return None
-    days = (day - options.now.date()).days
-    return days if 0 <= days <= options.warn_days else None
-
-
-def _horizon_managed(
-    d: DesiredSubscription, sub: Subscription, options: PlanOptions, acc: _Acc
-) -> None:
-    days = _renews_within(sub, options)
-    if days is None:
-        return
-    disagrees = d.state == "cancelled" or d.autoRenew is False
-    if disagrees:
-        acc.warnings.append(
-            Warning_(
-                subscriptionId=d.id,
-                message=(
-                    f"auto-renew fires in {days} day{'s' if days != 1 else ''} "
-                    f"({sub.renewalDate or sub.expirationDate}) but the spec declares "
-                    + ("state cancelled" if d.state == "cancelled" else "autoRenew: false")
-                    + (" (observe mode: subctl will not change it)" if d.mode == "observe" else "")
-                ),
-            )
-        )
-
-
-def _horizon_unmanaged(live: LiveState, options: PlanOptions, acc: _Acc) -> None:
-    for sub in live.unmanaged_renewing:
-        days = _renews_within(sub, options)
-        if days is not None:
-            acc.warnings.append(
-                Warning_(
-                    subscriptionId=sub.id,
-                    message=f"unmanaged subscription auto-renews in {days} days "
-                    f"({sub.renewalDate or sub.expirationDate})",
-                )
-            )
 
 
 def _totals(subs: tuple[SubscriptionPlan, ...], acc: _Acc, live: LiveState) -> Totals:

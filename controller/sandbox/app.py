@@ -5,10 +5,11 @@ transport in-process (embedded.py). Layers, outermost first: sandbox-only reques
 counting and ``GET /_sandbox/stats`` (stats.py), correlation ids and the catch-all 500
 (``_CorrelationLayer``), latency and faults (faults.py), then the routes.
 
-Handlers are async: they check the key and token first (a 401 wins over a bad body),
-read and validate the request on the event loop, then run the store operation in
-Starlette's threadpool. The store
-serialises its transactions with a lock, so a slow SQLite write never blocks the loop.
+Handlers are async: they read and validate the request on the event loop, then make one
+hop to Starlette's threadpool that checks the token and runs the store operation (a 401
+wins over a bad body or query, whose 400 is raised only after the token check). The
+store serialises its transactions with a lock, so a slow SQLite write never blocks the
+event loop.
 
 A missing subscription or order is answered 400 "No entity has been found", like the
 real API, everywhere: GET, PATCH, and the subscription named in POST /orders.
@@ -144,6 +145,20 @@ async def _body(request: Request, model: type[M]) -> M:
         raise Refused(400, f"Invalid request: {describe(err)}") from None
 
 
+async def _deferred_body(request: Request, model: type[M]) -> Callable[[], M]:
+    """The parsed body, or its 400, handed out only after the token has been checked."""
+    try:
+        parsed = await _body(request, model)
+    except Refused as refusal:
+        error = refusal
+
+        def refuse() -> M:
+            raise error
+
+        return refuse
+    return lambda: parsed
+
+
 def _int_param(request: Request, name: str, default: int, minimum: int) -> int:
     text = request.query_params.get(name)
     if text is None:
@@ -154,6 +169,9 @@ def _int_param(request: Request, name: str, default: int, minimum: int) -> int:
         raise Refused(400, f"Query parameter {name} must be an integer") from None
     if value < minimum:
         raise Refused(400, f"Query parameter {name} must be at least {minimum}")
+    # SQLite integers are 64-bit; a larger offset is a client bug, not a 500.
+    if value > 2**53:
+        raise Refused(400, f"Query parameter {name} is too large")
     return value
 
 
@@ -175,23 +193,32 @@ def _same(given: str | None, expected: str) -> bool:
     return given is not None and hmac.compare_digest(given.encode(), expected.encode())
 
 
-async def _authorize(request: Request) -> None:
-    """The subscription key and a valid bearer token, checked before the body is read."""
+def _bearer(request: Request) -> str:
+    """The subscription key and the presence of a bearer token, checked first of all."""
     config: SandboxConfig = request.app.state.config
-    store: Store = request.app.state.store
     if not _same(request.headers.get("x-subscription-key"), config.subscription_key):
         raise Refused(401, "Access denied due to missing or invalid subscription key")
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Refused(401, "Bearer token required")
-    if not await run_in_threadpool(store.token_valid, token.strip()):
-        raise Refused(401, "Invalid or expired token")
+    return token.strip()
 
 
 async def _guarded(request: Request, operation: Callable[[], T]) -> T:
-    """Authorize, then run one store operation in the threadpool."""
-    await _authorize(request)
-    return await run_in_threadpool(operation)
+    """Check the key and token, then run ``operation`` in the threadpool, in one hop.
+
+    The token is checked in the same thread call, before ``operation``, so a 401 wins
+    over a bad body or query (the operation raises those via ``_deferred_body``).
+    """
+    token = _bearer(request)
+    store: Store = request.app.state.store
+
+    def run() -> T:
+        if not store.token_valid(token):
+            raise Refused(401, "Invalid or expired token")
+        return operation()
+
+    return await run_in_threadpool(run)
 
 
 async def token(request: Request) -> Response:
@@ -216,27 +243,29 @@ async def token(request: Request) -> Response:
 
 async def list_subscriptions(request: Request) -> Response:
     store: Store = request.app.state.store
-    offset, limit = _paging(request)
     params = request.query_params
-    page = await _guarded(
-        request,
-        lambda: store.list_subscriptions(
+
+    def run() -> Response:
+        offset, limit = _paging(request)
+        page = store.list_subscriptions(
             customer_id=params.get("customerId"),
             status=params.get("status"),
             offset=offset,
             limit=limit,
-        ),
-    )
-    return _page(page, offset, limit)
+        )
+        return _page(page, offset, limit)
+
+    return await _guarded(request, run)
 
 
 async def subscription(request: Request) -> Response:
     store: Store = request.app.state.store
     sub_id: str = request.path_params["id"]
     if request.method == "PATCH":
-        await _authorize(request)
-        update = await _body(request, SubscriptionUpdate)
-        body = await run_in_threadpool(store.set_renewal_status, sub_id, update.renewalStatus)
+        update = await _deferred_body(request, SubscriptionUpdate)
+        body = await _guarded(
+            request, lambda: store.set_renewal_status(sub_id, update().renewalStatus)
+        )
     else:
         body = await _guarded(request, lambda: store.get_subscription(sub_id))
     return JSONResponse(body)
@@ -245,15 +274,14 @@ async def subscription(request: Request) -> Response:
 async def orders(request: Request) -> Response:
     store: Store = request.app.state.store
     if request.method == "POST":
-        await _authorize(request)
-        order = await _body(request, OrderRequest)
-        created = await run_in_threadpool(store.create_order, order)
+        order = await _deferred_body(request, OrderRequest)
+        created = await _guarded(request, lambda: store.create_order(order()))
         return JSONResponse(created, status_code=201)
-    offset, limit = _paging(request)
     params = request.query_params
-    page = await _guarded(
-        request,
-        lambda: store.list_orders(
+
+    def run() -> Response:
+        offset, limit = _paging(request)
+        page = store.list_orders(
             subscription_id=params.get("subscriptionId"),
             customer_id=params.get("customerId"),
             status=params.get("status"),
@@ -261,25 +289,26 @@ async def orders(request: Request) -> Response:
             order_number=params.get("orderNumber"),
             offset=offset,
             limit=limit,
-        ),
-    )
-    return _page(page, offset, limit)
+        )
+        return _page(page, offset, limit)
+
+    return await _guarded(request, run)
 
 
 async def estimate(request: Request) -> Response:
     store: Store = request.app.state.store
-    await _authorize(request)
-    order = await _body(request, OrderRequest)
-    return JSONResponse(await run_in_threadpool(store.estimate_order, order))
+    order = await _deferred_body(request, OrderRequest)
+    return JSONResponse(await _guarded(request, lambda: store.estimate_order(order())))
 
 
 async def order(request: Request) -> Response:
     store: Store = request.app.state.store
     order_id: str = request.path_params["id"]
     if request.method == "PATCH":
-        await _authorize(request)
-        update = await _body(request, OrderUpdate)
-        body = await run_in_threadpool(store.update_order_status, order_id, update.statusCode)
+        update = await _deferred_body(request, OrderUpdate)
+        body = await _guarded(
+            request, lambda: store.update_order_status(order_id, update().statusCode)
+        )
     else:
         body = await _guarded(request, lambda: store.get_order(order_id))
     return JSONResponse(body)

@@ -11,6 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import anyio
+import anyio.from_thread
 import httpx
 
 from controller.sandbox.app import create_app
@@ -48,6 +50,42 @@ class EmbeddedTransport(httpx.AsyncBaseTransport):
         self.store.close()
 
 
+class SyncEmbeddedTransport(httpx.BaseTransport):
+    """The same sandbox for a synchronous ``httpx.Client`` (scripts, benchmarks).
+
+    httpx has no synchronous ASGI transport, so the async one runs on an event loop in a
+    helper thread (an anyio blocking portal) that lives until ``close``.
+    """
+
+    def __init__(self, inner: EmbeddedTransport) -> None:
+        self.inner = inner
+        self._portal_context = anyio.from_thread.start_blocking_portal()
+        self._portal = self._portal_context.__enter__()
+
+    @property
+    def store(self) -> Store:
+        return self.inner.store
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        body = request.read()
+
+        async def exchange() -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+            forwarded = httpx.Request(
+                request.method, request.url, headers=request.headers, content=body
+            )
+            response = await self.inner.handle_async_request(forwarded)
+            return response.status_code, response.headers.raw, await response.aread()
+
+        status, headers, content = self._portal.call(exchange)
+        return httpx.Response(status, headers=headers, content=content, request=request)
+
+    def close(self) -> None:
+        try:
+            self._portal.call(self.inner.aclose)
+        finally:
+            self._portal_context.__exit__(None, None, None)
+
+
 def open_store(db_path: str | Path, *, seed: Path | None, clock: Clock | None = None) -> Store:
     """Open (creating the parent folder) and, if the database is empty, seed the store.
 
@@ -75,3 +113,14 @@ def embedded_transport(
     """A transport serving the sandbox from ``db_path``; ``config`` are SandboxConfig fields."""
     settings = SandboxConfig(**config)
     return EmbeddedTransport(open_store(db_path, seed=seed, clock=clock), settings)
+
+
+def embedded_sync_transport(
+    db_path: str | Path = DEFAULT_DB,
+    *,
+    seed: Path | None = None,
+    clock: Clock | None = None,
+    **config: Any,
+) -> SyncEmbeddedTransport:
+    """Like ``embedded_transport``, for ``httpx.Client``; close the client (or transport) after."""
+    return SyncEmbeddedTransport(embedded_transport(db_path, seed=seed, clock=clock, **config))

@@ -99,16 +99,13 @@ class Store:
             raise Refused(
                 400, f"Subscription {sub['id']} has no subscription period or expiration date"
             )
-        expiry = rules.add_period(
-            dt.date.fromisoformat(sub["expiration_date"]),
-            kind,
-            duration,
-            sub["expiration_anchor"],
-        )
+        expires = dt.date.fromisoformat(sub["expiration_date"])
+        expiry = rules.add_period(expires, kind, duration, sub["expiration_anchor"] or expires.day)
         renewal = sub["renewal_date"]
         if renewal is not None:
+            renews = dt.date.fromisoformat(renewal)
             renewal = rules.add_period(
-                dt.date.fromisoformat(renewal), kind, duration, sub["renewal_anchor"]
+                renews, kind, duration, sub["renewal_anchor"] or renews.day
             ).isoformat()
         conn.execute(
             "UPDATE subscriptions SET expiration_date = ?, renewal_date = ?, "

@@ -149,3 +149,25 @@ async def test_post_orders_never_blindly_retried(api: FakeApi, client: Marketpla
         if "token" not in r.url.path
     ]
     assert kinds == ["POST /orders", "GET /orders", "POST /orders"]
+
+
+@pytest.mark.anyio
+async def test_patch_that_landed_before_retries_ran_out_is_success(
+    api: FakeApi, client: MarketplaceClient
+) -> None:
+    api.script("PATCH /subscriptions/{id}", "committed-502", *["503"] * 10)
+    sub = await client.set_auto_renew("1000177", False)
+    assert sub.renewalStatus is False
+    assert client.calls["PATCH /subscriptions/{id}"] == 5
+    assert client.calls["GET /subscriptions/{id}"] == 1
+
+
+@pytest.mark.anyio
+async def test_patch_that_never_landed_raises_its_own_error(
+    api: FakeApi, client: MarketplaceClient
+) -> None:
+    api.script("PATCH /subscriptions/{id}", *["503"] * 10)
+    with pytest.raises(ApiServerError) as info:
+        await client.set_auto_renew("1000177", False)
+    assert info.value.method == "PATCH"
+    assert api.subscriptions["1000177"]["renewalStatus"] is True

@@ -256,3 +256,39 @@ def test_fingerprint_changes_with_live_state() -> None:
     c = make_plan(state(declared("1")), live(live_sub("1")), options())
     assert a.subscriptions[0].fingerprint != b.subscriptions[0].fingerprint
     assert a.subscriptions[0].fingerprint == c.subscriptions[0].fingerprint
+
+
+def test_unmanaged_open_orders_are_flagged_stuck_too() -> None:
+    old = order("8", "5555555", status="submitted", age_hours=90)
+    base = live(live_sub("1"))
+    with_stuck = type(base)(
+        subscriptions=base.subscriptions,
+        unmanaged_stuck=(old,),
+    )
+    plan = make_plan(state(declared("1")), with_stuck, options())
+    assert [(s.subscriptionId, s.orderId) for s in plan.stuck] == [("5555555", "8")]
+    assert not plan.steps
+
+
+def test_cancellations_count_approvals_of_pending_orders() -> None:
+    plan = make_plan(
+        state(
+            declared("1", state="cancelled"),
+            declared("1000177", state="cancelled"),
+            declared("3"),
+        ),
+        live(
+            live_sub("1"),
+            live_sub("1000177"),
+            live_sub("3", renewalStatus=False),
+            orders=(order("9"),),
+        ),
+        options(),
+    )
+    assert [s.action.value for s in plan.steps] == [
+        "cancel",
+        "approve",
+        "approve",
+        "set-auto-renew",
+    ]
+    assert plan.cancellations == 2

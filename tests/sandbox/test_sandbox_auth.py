@@ -126,3 +126,15 @@ async def test_config_repr_hides_secrets() -> None:
     text = repr(SandboxConfig(password="hunter2", subscription_key="k-secret"))
     assert "hunter2" not in text
     assert "k-secret" not in text
+
+
+async def test_a_bad_token_wins_over_a_bad_body_or_query(api: Api) -> None:
+    api.headers["Authorization"] = "Bearer made-up"
+    for response in (
+        await api.post("/orders", {"type": 1}),
+        await api.patch("/subscriptions/1000177", {"renewalStatus": "yes"}),
+        await api.patch("/orders/5000001", {}),
+        await api.post("/orders/estimate", []),
+        await api.get("/orders", limit="-4"),
+    ):
+        assert response.status_code == 401

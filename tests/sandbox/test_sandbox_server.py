@@ -26,12 +26,16 @@ pytestmark = pytest.mark.slow
 
 @contextmanager
 def served(db: Path, *args: str) -> Iterator[str]:
+    """Run a server on a free port; after it stops, its stderr must hold no traceback."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     command = [sys.executable, "-m", "controller", "sandbox", "serve", "--port", "0"]
+    db.parent.mkdir(parents=True, exist_ok=True)
+    errors = db.parent / f"{db.name}.stderr"
+    stderr = errors.open("w")  # a file, not a pipe: a chatty server can never block on it
     proc = subprocess.Popen(
         [*command, "--db", str(db), *args],
         stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        stderr=stderr,
         env=env,
         text=True,
     )
@@ -54,8 +58,8 @@ def served(db: Path, *args: str) -> Iterator[str]:
             proc.wait()
         if proc.stdout:
             proc.stdout.close()
-        if proc.stderr:
-            proc.stderr.close()
+        stderr.close()
+    assert "Traceback" not in errors.read_text()
 
 
 def login(client: httpx.Client) -> dict[str, str]:

@@ -264,3 +264,43 @@ def test_fast_at_100k_subscriptions(tmp_path: Path, clock: FakeClock) -> None:
     assert per_request < 0.01, per_request
     assert settle < 3, settle
     assert after < 0.05, after
+
+
+def test_two_stores_on_one_file_serialise_their_writes(tmp_path: Path, clock: FakeClock) -> None:
+    """An embedded run and a served sandbox may share a file: BEGIN IMMEDIATE orders them."""
+    import threading
+
+    db = tmp_path / "shared.db"
+    stores = [open_store(db, seed=None, clock=clock), open_store(db, seed=None, clock=clock)]
+    request = OrderRequest(type="renewal", customerId="1000275", subscriptionId="1000178")
+    failures: list[BaseException] = []
+
+    def renew(store: Store) -> None:
+        try:
+            for _ in range(40):
+                store.create_order(request)
+        except BaseException as err:  # reported below, in the test's thread
+            failures.append(err)
+
+    threads = [threading.Thread(target=renew, args=(s,)) for s in stores for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    try:
+        assert failures == []
+        # 160 renewals of a monthly subscription from 2026-12-15: 160 months later.
+        assert stores[0].get_subscription("1000178")["expirationDate"] == "2040-04-15"
+        _, total = stores[1].list_orders(
+            subscription_id="1000178",
+            customer_id=None,
+            status=None,
+            status_code=None,
+            order_number=None,
+            offset=0,
+            limit=1,
+        )
+        assert total == 160
+    finally:
+        for store in stores:
+            store.close()

@@ -62,7 +62,8 @@ async def test_filters(api: Api, params: dict[str, str], expected: list[str]) ->
 
 
 @pytest.mark.parametrize(
-    "params", [{"limit": "0"}, {"limit": "x"}, {"offset": "-1"}, {"offset": "1.5"}]
+    "params",
+    [{"limit": "0"}, {"limit": "x"}, {"offset": "-1"}, {"offset": "1.5"}, {"offset": "9" * 30}],
 )
 async def test_bad_paging_is_a_400(api: Api, params: dict[str, str]) -> None:
     assert_error(await api.get("/subscriptions", **params), 400, "/subscriptions")

@@ -77,9 +77,17 @@ def test_validate_text_counts_errors_and_files(tmp_path: Path) -> None:
 
 
 def test_validate_needs_a_path() -> None:
+    # A usage mistake exits 1 like any user mistake (never 2, which plan uses for changes).
     result = CliRunner().invoke(main, ["validate"])
-    assert result.exit_code == 2
+    assert result.exit_code == 1
     assert "Missing argument" in result.stderr
+
+
+def test_usage_mistakes_exit_1_for_every_command() -> None:
+    for args in (["plan"], ["apply", "x", "--max-cancellations", "many"], ["nosuch"]):
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == 1, args
+        assert "Traceback" not in result.stderr
 
 
 def test_schema_prints_the_committed_schema() -> None:

@@ -1,0 +1,182 @@
+"""The workflows' own glue, executed: each `run:` script under bash (as GitHub runs it)
+against a loopback sandbox, and each github-script under node against a fake GitHub API.
+
+The outputs of one job feed the next exactly as the workflow wires them: the plan step's
+``markdown`` output becomes the comment, the apply step's ``code`` and ``summary`` decide
+whether the drift issue is opened, updated or closed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from controller.report.markdown import PLAN_MARKER
+from tests.e2e.conftest import StartServer
+from tests.e2e.harness import KEY, PASSWORD, Server, env_for, process_env, sub, write_specs
+from tests.gitops.workflows import load
+
+HERE = Path(__file__).resolve().parent
+NODE = shutil.which("node")
+needs_node = pytest.mark.skipif(NODE is None, reason="node is not installed")
+SEED: dict[str, Any] = {"subscriptions": [sub("501", renew=False), sub("502")]}
+GOOD = [{"id": "501", "state": "active", "autoRenew": True}]
+BAD = [{"id": "599", "state": "active", "autoRenew": True}]  # not in the marketplace
+
+
+def _step(workflow: str, job: str, key: str, value: str) -> dict[str, Any]:
+    steps: list[dict[str, Any]] = load(workflow)["jobs"][job]["steps"]
+    return next(s for s in steps if s.get(key) == value)
+
+
+def _outputs(path: Path) -> dict[str, str]:
+    """Parse a $GITHUB_OUTPUT file: ``k=v`` lines and ``k<<DELIM`` blocks."""
+    found: dict[str, str] = {}
+    lines = iter(path.read_text(encoding="utf-8").splitlines())
+    for line in lines:
+        if "<<" in line and ("=" not in line or line.index("<<") < line.index("=")):
+            key, delim = line.split("<<", 1)
+            block: list[str] = []
+            for inner in lines:
+                if inner == delim:
+                    break
+                block.append(inner)
+            else:
+                raise AssertionError(f"unterminated output {key!r}")
+            found[key] = "\n".join(block)
+        else:
+            key, _, value = line.partition("=")
+            found[key] = value
+    return found
+
+
+def _run_step(step: dict[str, Any], server: Server | None, cwd: Path) -> dict[str, str]:
+    bin_dir = cwd / "bin"
+    bin_dir.mkdir(exist_ok=True)
+    shim = bin_dir / "subctl"
+    shim.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m controller "$@"\n')
+    shim.chmod(0o755)
+    (bin_dir / "python").unlink(missing_ok=True)
+    (bin_dir / "python").symlink_to(sys.executable)
+    out, summary = cwd / "github_output", cwd / "step_summary"
+    out.write_text("")
+    env = process_env(env_for(server))
+    env.update(
+        PATH=f"{bin_dir}{os.pathsep}{env['PATH']}",
+        GITHUB_OUTPUT=str(out),
+        GITHUB_STEP_SUMMARY=str(summary),
+        CI="true",
+    )
+    proc = subprocess.run(
+        ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr  # the script records failures, never dies
+    for text in (proc.stdout, proc.stderr, out.read_text()):
+        assert PASSWORD not in text
+        assert KEY not in text
+    return _outputs(out)
+
+
+def _github_script(workflow: str, job: str, env: dict[str, str], state: dict[str, Any]) -> Any:
+    assert NODE is not None
+    step = load(workflow)["jobs"][job]["steps"][0]
+    with tempfile.TemporaryDirectory() as folder:
+        script_file, state_file = Path(folder) / "script.js", Path(folder) / "state.json"
+        script_file.write_text(step["with"]["script"], encoding="utf-8")
+        state_file.write_text(json.dumps(state), encoding="utf-8")
+        proc = subprocess.run(
+            [NODE, str(HERE / "fake_github.js"), str(script_file), str(state_file)],
+            env={**os.environ, **env},
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)
+
+
+def _names(calls: list[dict[str, Any]]) -> list[str]:
+    return [c["name"] for c in calls]
+
+
+def test_plan_step_outputs_the_comment(sandbox: StartServer, tmp_path: Path) -> None:
+    server = sandbox(SEED)
+    write_specs(tmp_path / "specs", "acme", GOOD)
+    outputs = _run_step(_step("plan.yml", "plan", "id", "plan"), server, tmp_path)
+    assert outputs["ran"] == "true"
+    assert outputs["code"] == "0"
+    assert outputs["markdown"].startswith(PLAN_MARKER + "\n")
+    assert "1 to change" in outputs["markdown"]
+    assert json.loads((tmp_path / "summary.json").read_text())["has_changes"] is True
+    assert (tmp_path / "step_summary").read_text().startswith(PLAN_MARKER)
+    if NODE is None:
+        return
+    env = {"PLAN_MARKDOWN": outputs["markdown"]}
+    first = _github_script("plan.yml", "comment", env, {"comments": []})
+    assert _names(first) == ["listComments", "createComment"]
+    assert first[1]["params"]["body"] == outputs["markdown"]
+    ours = {"id": 5, "user": {"login": "github-actions[bot]"}, "body": PLAN_MARKER + "\nold"}
+    quoted = {"id": 6, "user": {"login": "someone"}, "body": PLAN_MARKER + "\nquoted"}
+    again = _github_script("plan.yml", "comment", env, {"comments": [quoted, ours]})
+    assert _names(again) == ["listComments", "updateComment"]
+    assert again[1]["params"]["comment_id"] == 5
+    human_only = _github_script("plan.yml", "comment", env, {"comments": [quoted]})
+    assert _names(human_only) == ["listComments", "createComment"]
+
+
+def test_plan_step_without_secrets_skips(tmp_path: Path) -> None:
+    write_specs(tmp_path / "specs", "acme", GOOD)
+    step = _step("plan.yml", "plan", "id", "plan")
+    skipped = {**step, "run": "unset SUBCTL_API_URL\n" + step["run"]}  # a fork's pull request
+    assert _run_step(skipped, None, tmp_path) == {"ran": "false"}
+    assert not (tmp_path / "summary.json").exists()
+
+
+def test_apply_step_feeds_the_drift_issue(sandbox: StartServer, tmp_path: Path) -> None:
+    server = sandbox(SEED)
+    for entries, clean in ((BAD, False), (GOOD, True)):  # a failed run, then a clean one
+        write_specs(tmp_path / "specs", "acme", entries)
+        outputs = _run_step(_step("reconcile.yml", "apply", "id", "apply"), server, tmp_path)
+        assert outputs["code"] == ("0" if clean else "1")
+        assert json.loads((tmp_path / "result.json").read_text())["formatVersion"] == 1
+        summary = json.loads(outputs["summary"])
+        assert summary["errors_total"] == (0 if clean else 1)
+        if NODE is None:
+            continue
+        env = {"APPLY_EXIT": outputs["code"], "APPLY_SUMMARY": outputs["summary"]}
+        issue = {"number": 3, "title": "subctl: reconcile found drift or errors"}
+        with_issue = _github_script("reconcile.yml", "drift-issue", env, {"issues": [issue]})
+        without = _github_script("reconcile.yml", "drift-issue", env, {"issues": []})
+        if clean:
+            assert _names(with_issue) == ["listForRepo", "createComment", "update"]
+            assert with_issue[2]["params"]["state"] == "closed"
+            assert _names(without) == ["listForRepo"]
+        else:
+            assert _names(with_issue) == ["listForRepo", "update"]
+            assert "599" in with_issue[1]["params"]["body"]
+            assert _names(without) == ["listForRepo", "getLabel", "createLabel", "create"]
+            assert without[3]["params"]["labels"] == ["subctl-drift"]
+
+
+@needs_node
+def test_drift_issue_when_apply_never_ran() -> None:
+    calls = _github_script(
+        "reconcile.yml", "drift-issue", {}, {"issues": [], "labels": ["subctl-drift"]}
+    )
+    assert _names(calls) == ["listForRepo", "getLabel", "create"]
+    assert "did not run" in calls[2]["params"]["body"]
