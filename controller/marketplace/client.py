@@ -108,7 +108,13 @@ class MarketplaceClient:
     ) -> None:
         self.settings = settings
         self.calls = CallCounter()
-        self.limits = Limits(settings.max_concurrency, settings.max_rate, clock=clock, sleep=sleep)
+        self.limits = Limits(
+            settings.max_concurrency,
+            settings.max_rate,
+            burst=settings.rate_burst,
+            clock=clock,
+            sleep=sleep,
+        )
         self.retry = RetryPolicy.from_settings(settings, sleep=sleep, clock=clock)
         self._exchange = Exchange(http, settings, self.limits, self.calls)
         self.auth = Authenticator(self._exchange, settings, clock=clock)
@@ -174,6 +180,7 @@ class MarketplaceClient:
             lambda raw, reply: self._parse(model, reply, raw),
             key,
             self.settings.page_size,
+            window=self.settings.max_concurrency,
         )
 
     # -- subscriptions ------------------------------------------------------------

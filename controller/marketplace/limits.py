@@ -65,12 +65,13 @@ class Limits:
         max_concurrency: int,
         max_rate: float,
         *,
+        burst: float | None = None,
         clock: Clock = time.monotonic,
         sleep: Sleep = anyio.sleep,
     ) -> None:
         self.max_concurrency = max_concurrency
         self._semaphore = anyio.Semaphore(max_concurrency)
-        self.rate = RateLimiter(max_rate, clock=clock, sleep=sleep)
+        self.rate = RateLimiter(max_rate, burst=burst, clock=clock, sleep=sleep)
         self.in_flight = 0
         self.peak_in_flight = 0
 

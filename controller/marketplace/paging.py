@@ -1,9 +1,16 @@
-"""Offset/limit paging for list calls, one page in memory at a time.
+"""Offset/limit paging for list calls, a bounded window of pages in memory at a time.
 
-Used by the client's ``iter_subscriptions``/``iter_orders``. A pass walks
-``offset = 0, n, 2n, ...`` and stops at ``pagination.total``, or at an empty page, or at
-a page shorter than the limit the server applied (the server may cap ``limit``, so the
-``pagination.limit`` it echoes is what counts, not the one we asked for).
+Used by the client's ``iter_subscriptions``/``iter_orders``. A pass reads the page at
+offset 0 first. When that page tells ``pagination.total``, the other offsets
+(``n, 2n, ...`` below the total, ``n`` the limit the server applied) are known at once,
+so they are fetched ``window`` at a time, concurrently (the client's ``Limits`` still
+bound what is in flight and the request rate), and their items are yielded in offset
+order once each window is in. Without a ``pagination`` block the pass walks one page
+after another instead. A pass stops at ``pagination.total``, or at an empty page, or
+at a page shorter than the limit the server applied (the server may cap ``limit``, so
+the ``pagination.limit`` it echoes is what counts, not the one we asked for). A stable
+list of ``total`` items therefore costs exactly ``ceil(total / limit)`` list calls (one
+when it is empty).
 
 Lists change while we walk them. An item inserted before our offset shifts the rest
 forward (we would see one twice); an item removed shifts them back (we would miss
@@ -11,13 +18,20 @@ one). So every item is yielded at most once (ids seen are remembered, only ids),
 if ``pagination.total`` changed during a pass, another pass is made from offset 0
 that yields only unseen items, until a pass sees one stable total (at most
 ``max_passes``). Items that existed for the whole listing are therefore never missed.
+(A total that grew after the first page also means offsets beyond the first total
+were not read: the next pass reads them.)
+
+No task group is open while an item is yielded: a window is fetched completely, then
+yielded, so a consumer that stops early (``aclose``) leaves nothing running.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any, TypeVar
+
+import anyio
 
 from controller.marketplace.errors_map import parse_model, protocol_error
 from controller.marketplace.exchange import Reply
@@ -47,6 +61,48 @@ def _page(reply: Reply) -> tuple[list[object], Pagination | None]:
     return body["data"], pagination
 
 
+def _applied(pagination: Pagination | None, page_size: int) -> int:
+    """The limit the server applied: ours, unless it echoes a smaller one."""
+    if pagination is not None and 0 < pagination.limit < page_size:
+        return pagination.limit
+    return page_size
+
+
+def _last(data: list[object], pagination: Pagination | None, end: int, page_size: int) -> bool:
+    """Whether the page that ended at offset ``end`` is the last of its pass."""
+    if not data or len(data) < _applied(pagination, page_size):
+        return True
+    return pagination is not None and end >= pagination.total
+
+
+async def _fetch_window(fetch: FetchPage, offsets: list[int], limit: int) -> list[Reply]:
+    """The pages at ``offsets``, fetched concurrently, in order. The first failure
+    cancels the others and is raised as it is (not wrapped in an exception group)."""
+    replies: list[Reply | None] = [None] * len(offsets)
+    failures: list[Exception] = []
+
+    async with anyio.create_task_group() as tg:
+
+        async def one(index: int, offset: int) -> None:
+            try:
+                replies[index] = await fetch(offset, limit)
+            except Exception as err:
+                failures.append(err)
+                tg.cancel_scope.cancel()
+
+        for index, offset in enumerate(offsets):
+            tg.start_soon(one, index, offset)
+    if failures:
+        raise failures[0]
+    return [r for r in replies if r is not None]
+
+
+def _windows(start: int, stop: int, step: int, size: int) -> Iterator[list[int]]:
+    offsets = range(start, stop, step)
+    for first in range(0, len(offsets), size):
+        yield list(offsets[first : first + size])
+
+
 async def iter_items(
     fetch: FetchPage,
     parse: Callable[[object, Reply], T],
@@ -54,31 +110,59 @@ async def iter_items(
     page_size: int,
     *,
     max_passes: int = 3,
+    window: int = 1,
 ) -> AsyncIterator[T]:
-    """Yield every item of a paged listing once. ``fetch(offset, limit)`` gets one page."""
+    """Yield every item of a paged listing once. ``fetch(offset, limit)`` gets one page.
+
+    ``window``: how many pages after the first may be fetched concurrently (1: one
+    after another).
+    """
     seen: set[str] = set()
+
+    def fresh(data: list[object], reply: Reply) -> Iterator[T]:
+        for raw in data:
+            item = parse(raw, reply)
+            item_key = key(item)
+            if item_key not in seen:
+                seen.add(item_key)
+                yield item
+
     for pass_number in range(1, max_passes + 1):
         totals: set[int] = set()
-        offset = 0
-        while True:
-            reply = await fetch(offset, page_size)
-            data, pagination = _page(reply)
-            for raw in data:
-                item = parse(raw, reply)
-                item_key = key(item)
-                if item_key not in seen:
-                    seen.add(item_key)
+        reply = await fetch(0, page_size)
+        data, pagination = _page(reply)
+        for item in fresh(data, reply):
+            yield item
+        offset = len(data)
+        if pagination is not None:
+            totals.add(pagination.total)
+        done = _last(data, pagination, offset, page_size)
+        if not done and pagination is not None and window > 1:
+            # The first page told the total: read the rest a window at a time.
+            step = _applied(pagination, page_size)
+            for offsets in _windows(step, pagination.total, step, window):
+                replies = await _fetch_window(fetch, offsets, page_size)
+                for page_offset, page_reply in zip(offsets, replies, strict=True):
+                    page_data, page_pagination = _page(page_reply)
+                    for item in fresh(page_data, page_reply):
+                        yield item
+                    if page_pagination is not None:
+                        totals.add(page_pagination.total)
+                    done = done or _last(
+                        page_data, page_pagination, page_offset + len(page_data), page_size
+                    )
+                if done:
+                    break
+        else:
+            while not done:
+                reply = await fetch(offset, page_size)
+                data, pagination = _page(reply)
+                for item in fresh(data, reply):
                     yield item
-            offset += len(data)
-            if pagination is not None:
-                totals.add(pagination.total)
-            applied = page_size
-            if pagination is not None and 0 < pagination.limit < page_size:
-                applied = pagination.limit
-            if not data or len(data) < applied:
-                break
-            if pagination is not None and offset >= pagination.total:
-                break
+                offset += len(data)
+                if pagination is not None:
+                    totals.add(pagination.total)
+                done = _last(data, pagination, offset, page_size)
         if len(totals) <= 1:
             return
         log.debug("list total changed during pass %d (%s); reading again", pass_number, totals)

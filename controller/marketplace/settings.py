@@ -28,6 +28,13 @@ ENV_PASSWORD = "SUBCTL_PASSWORD"  # noqa: S105 - the name of a variable, not a p
 ENV_SUBSCRIPTION_KEY = "SUBCTL_SUBSCRIPTION_KEY"
 ENV_MARKETPLACE = "SUBCTL_MARKETPLACE"
 ENV_ALLOW_INSECURE = "SUBCTL_ALLOW_INSECURE_HTTP"
+ENV_MAX_RATE = "SUBCTL_MAX_RATE"
+
+# Requests per second, client-wide, and how many may go at once after a quiet spell.
+# Reasoning in docs/client.md ("Limits"): at a real marketplace's latency the 8 requests
+# in flight are the binding limit; this cap only stops a fast API being hammered, and a
+# marketplace that wants less says so with 429 + Retry-After, which the retry policy obeys.
+DEFAULT_MAX_RATE = 100.0
 
 SANDBOX_TARGET = "sandbox"
 # Never resolved: the embedded sandbox is reached through an in-process transport.
@@ -86,7 +93,8 @@ class ApiSettings:
     connect_timeout: float = 10.0
     read_timeout: float = 30.0
     max_concurrency: int = 8
-    max_rate: float = 20.0  # requests per second, client-wide
+    max_rate: float = DEFAULT_MAX_RATE  # requests per second, client-wide (SUBCTL_MAX_RATE)
+    rate_burst: float | None = None  # requests that may go at once; None: a second's worth
     retry_attempts: int = 5
     retry_total_seconds: float = 60.0  # no call keeps retrying longer than this
     retry_initial_wait: float = 0.5
@@ -100,8 +108,10 @@ class ApiSettings:
             raise ConfigError(f"page size must be at least 1, not {self.page_size}")
         if self.max_concurrency < 1:
             raise ConfigError(f"max concurrency must be at least 1, not {self.max_concurrency}")
-        if self.max_rate <= 0:
-            raise ConfigError(f"max rate must be positive, not {self.max_rate}")
+        if not self.max_rate > 0 or self.max_rate == float("inf"):
+            raise ConfigError(f"max rate must be a positive number, not {self.max_rate}")
+        if self.rate_burst is not None and self.rate_burst < 1:
+            raise ConfigError(f"rate burst must be at least 1, not {self.rate_burst}")
         if self.retry_attempts < 1 or self.order_post_attempts < 1:
             raise ConfigError("attempt counts must be at least 1")
 
@@ -120,6 +130,7 @@ class ApiSettings:
     ) -> ApiSettings:
         """Settings from ``--api-url`` (wins) or the ``SUBCTL_*`` environment."""
         env = os.environ if environ is None else environ
+        max_rate = _max_rate(env) if env.get(ENV_MAX_RATE, "").strip() else DEFAULT_MAX_RATE
         url = (api_url_option or env.get(ENV_API_URL) or "").strip()
         marketplace = (marketplace_option or env.get(ENV_MARKETPLACE) or "uk").strip().lower()
         if not url:
@@ -137,6 +148,7 @@ class ApiSettings:
                 subscription_key=Secret(env.get(ENV_SUBSCRIPTION_KEY) or SANDBOX_SUBSCRIPTION_KEY),
                 marketplace=marketplace,
                 embedded=True,
+                max_rate=max_rate,
             )
         base_url = check_base_url(url, allow_insecure=env.get(ENV_ALLOW_INSECURE) == "1")
         missing = [
@@ -150,7 +162,21 @@ class ApiSettings:
             password=Secret(env[ENV_PASSWORD]),
             subscription_key=Secret(env[ENV_SUBSCRIPTION_KEY]),
             marketplace=marketplace,
+            max_rate=max_rate,
         )
+
+
+def _max_rate(env: Mapping[str, str]) -> float:
+    text = env[ENV_MAX_RATE].strip()
+    try:
+        value = float(text)
+    except ValueError:
+        raise ConfigError(
+            f"{ENV_MAX_RATE} must be a number of requests per second, not {text[:20]!r}"
+        ) from None
+    if not 0 < value < float("inf"):
+        raise ConfigError(f"{ENV_MAX_RATE} must be positive, not {text[:20]!r}")
+    return value
 
 
 def check_base_url(url: str, *, allow_insecure: bool = False) -> str:

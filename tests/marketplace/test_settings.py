@@ -116,3 +116,17 @@ def test_secret_never_shows_itself() -> None:
     assert "hunter2" not in repr(settings)
     assert "k3y-value" not in repr(settings)
     assert "hunter2" not in str(settings)
+
+
+def test_max_rate_from_environment_and_its_default() -> None:
+    env = {**CREDS, "SUBCTL_API_URL": "https://env.example.com"}
+    assert ApiSettings.from_env(None, environ=env).max_rate == 100.0
+    assert ApiSettings.from_env(None, environ={**env, "SUBCTL_MAX_RATE": " 12.5 "}).max_rate == 12.5
+    assert ApiSettings.from_env("sandbox", environ={"SUBCTL_MAX_RATE": "3"}).max_rate == 3.0
+
+
+@pytest.mark.parametrize("value", ["fast", "0", "-5", "inf", "nan"])
+def test_max_rate_that_is_not_a_positive_number_is_refused(value: str) -> None:
+    env = {**CREDS, "SUBCTL_API_URL": "https://env.example.com", "SUBCTL_MAX_RATE": value}
+    with pytest.raises(ConfigError, match="SUBCTL_MAX_RATE"):
+        ApiSettings.from_env(None, environ=env)
