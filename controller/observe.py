@@ -75,11 +75,18 @@ async def observe_and_plan(
     client: MarketplaceClient, desired: DesiredState, options: PlanOptions
 ) -> Plan:
     live = await collect_live(client, (d.id for d in desired.subscriptions), options)
-    draft = make_plan(desired, live, options)
+    # The draft only has to tell which subscriptions renew or cancel, and each one's steps
+    # depend on it alone: only one with renewThrough can renew, only a cancelled one can
+    # cancel. Drafting just those keeps planning from being done twice over everything.
+    candidates = tuple(
+        d for d in desired.subscriptions if d.renewThrough is not None or d.state == "cancelled"
+    )
+    draft = make_plan(desired.model_copy(update={"subscriptions": candidates}), live, options)
     to_price = {s.subscriptionId: s.customerId for s in draft.steps if s.action is Action.RENEW}
     to_cancel = {s.subscriptionId for s in draft.steps if s.action is Action.CANCEL}
+    del draft
     if not to_price and not to_cancel:
-        return draft
+        return make_plan(desired, live, options)
     estimates: dict[str, Money] = {}
     history: dict[str, list[Order]] = {}
 
