@@ -7,11 +7,13 @@ subscriptions and some open orders (``seed.py``), serves the sandbox over loopba
 (``--page-limit-max 100``, the client's page size), and measures, each figure the
 median of several runs of a separate process (wall time, peak RSS from ``os.wait4``):
 
-1. ``subctl validate`` and ``subctl plan`` at N = 1,000, 10,000, 100,000 with 20 ms of
+1. ``subctl validate`` and ``subctl plan --format markdown --summary`` (as the PR workflow
+   runs it) at N = 1,000, 10,000, 100,000 with 20 ms of
    added latency per request, and plan at 10,000 with none (the overhead run);
 2. the naive way at 10,000 (``clients.py naive``: one GET per subscription, 10 in flight);
 3. the floor at 10,000 (``clients.py floor``: pages and C-parsed YAML only), no latency;
-4. apply of 1,000 auto-renew toggles at 50 ms latency, ``--concurrency 1`` and default;
+4. apply of 1,000 auto-renew toggles at 50 ms latency, ``--concurrency 1`` and default
+   (and once more at the default with ``SUBCTL_MAX_RATE=400``, to show the rate cap);
 5. the API calls each plan made (counted by the sandbox, ``GET /_sandbox/stats``)
    against the minimum.
 
@@ -56,6 +58,7 @@ LATENCY_MS = 20
 APPLY_LATENCY_MS = 50
 APPLY_N = 1_000
 REPS = {1_000: 5, 10_000: 3, 100_000: 2}
+FAST_RATE = 400
 
 
 @dataclass
@@ -193,7 +196,9 @@ def bench_size(n: int, work: Path, reps: int, results: dict[str, Any]) -> None:
     shutil.rmtree(specs)
 
 
-def bench_apply(work: Path, concurrency: int, reps: int) -> dict[str, Any]:
+def bench_apply(
+    work: Path, concurrency: int, reps: int, env: dict[str, str] | None = None
+) -> dict[str, Any]:
     specs = work / "toggle-specs"
     if specs.exists():
         shutil.rmtree(specs)
@@ -216,6 +221,10 @@ def bench_apply(work: Path, concurrency: int, reps: int) -> dict[str, Any]:
             series.runs.append(result)
             series.stats.append(server.stats())
     _progress(f"apply --concurrency {concurrency}: median {series.seconds:.2f} s")
+    rate, burst = configured_rate(env)
+    series.extra.update(
+        rate=rate, burst=burst, rate_ok=all(_within(s, rate, burst) for s in series.stats)
+    )
     series.extra["max_per_second"] = max(s["maxPerSecond"] for s in series.stats)
     series.extra["mean_per_second"] = statistics.median(
         s["meanPerSecond"] or 0.0 for s in series.stats
@@ -223,12 +232,20 @@ def bench_apply(work: Path, concurrency: int, reps: int) -> dict[str, Any]:
     return series.to_dict()
 
 
-def configured_rate() -> tuple[float, float]:
+def configured_rate(extra: dict[str, str] | None = None) -> tuple[float, float]:
     """The client's request rate and burst as a plan or apply run by the bench sees them."""
     from controller.marketplace.settings import ApiSettings
 
-    settings = ApiSettings.from_env("http://127.0.0.1:1", environ=subctl_env("http://127.0.0.1:1"))
-    return settings.max_rate, getattr(settings, "rate_burst", settings.max_rate)
+    url = "http://127.0.0.1:1"
+    settings = ApiSettings.from_env(url, environ=subctl_env(url, extra))
+    return settings.max_rate, settings.rate_burst or settings.max_rate
+
+
+def _within(stats: dict[str, Any], rate: float, burst: float) -> bool:
+    """A token bucket lets at most ``burst + rate * T`` requests through in T seconds:
+    checked over the whole run and over every one-second window."""
+    total, span = stats["total"], (stats["lastAt"] or 0.0) - (stats["firstAt"] or 0.0)
+    return bool(total <= burst + rate * span + 1 and stats["maxPerSecond"] <= burst + rate)
 
 
 def main(argv: list[str]) -> int:
@@ -247,6 +264,9 @@ def main(argv: list[str]) -> int:
         apply_reps = 1 if args.quick else 2
         results["apply_1"] = bench_apply(work, 1, apply_reps)
         results["apply_8"] = bench_apply(work, 8, 1 if args.quick else 3)
+        # The same with a higher rate cap: how far concurrency alone goes.
+        fast = {"SUBCTL_MAX_RATE": str(FAST_RATE)}
+        results["apply_8_fast"] = bench_apply(work, 8, 1, fast)
     except BenchFailed as err:
         print(f"benchmark failed: {err}\nwork folder kept: {work}", file=sys.stderr)
         return 1
