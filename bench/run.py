@@ -197,7 +197,7 @@ def bench_size(n: int, work: Path, reps: int, results: dict[str, Any]) -> None:
 
 
 def bench_apply(
-    work: Path, concurrency: int, reps: int, env: dict[str, str] | None = None
+    work: Path, concurrency: int, reps: int, env: dict[str, str] | None = None, label: str = ""
 ) -> dict[str, Any]:
     specs = work / "toggle-specs"
     if specs.exists():
@@ -206,8 +206,8 @@ def bench_apply(
     seed_file = write_seed(work / "toggle-seed.json", seed.data())
     series = Series()
     for rep in range(reps):
-        db = work / f"toggle-{concurrency}-{rep}.db"
-        log = work / f"sandbox-apply-{concurrency}-{rep}.log"
+        db = work / f"toggle-{concurrency}{label}-{rep}.db"  # a fresh marketplace each run
+        log = work / f"sandbox-apply-{concurrency}{label}-{rep}.log"
         with Sandbox(db, seed_file, latency_ms=APPLY_LATENCY_MS, log=log) as server:
             server.reset_stats()
             cmd = [
@@ -266,7 +266,7 @@ def main(argv: list[str]) -> int:
         results["apply_8"] = bench_apply(work, 8, 1 if args.quick else 3)
         # The same with a higher rate cap: how far concurrency alone goes.
         fast = {"SUBCTL_MAX_RATE": str(FAST_RATE)}
-        results["apply_8_fast"] = bench_apply(work, 8, 1, fast)
+        results["apply_8_fast"] = bench_apply(work, 8, 1, fast, "-fast")
     except BenchFailed as err:
         print(f"benchmark failed: {err}\nwork folder kept: {work}", file=sys.stderr)
         return 1
