@@ -41,7 +41,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.generate import write_specs
-from bench.report import write_report
+from bench.report import RESULTS, write_report
 from bench.sandbox import (
     ROOT,
     Measured,
@@ -253,7 +253,13 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--quick", action="store_true", help="1,000 and 10,000 only, one run each")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks.md")
     parser.add_argument("--keep", action="store_true", help="keep the work folder")
+    parser.add_argument(
+        "--report-only", action="store_true", help="rewrite the report from bench/results.json"
+    )
     args = parser.parse_args(argv)
+    if args.report_only:
+        write_report(args.out, json.loads(RESULTS.read_text("utf-8")))
+        return 0
     sizes = (1_000, 10_000) if args.quick else (1_000, 10_000, 100_000)
     started = time.perf_counter()
     work = Path(tempfile.mkdtemp(prefix="subctl-bench-"))
