@@ -91,6 +91,11 @@ def _before(base: dict[str, Any] | None, key: str, field: str = "seconds") -> st
     return _s(value) if field == "seconds" else f"{value:.0f}"
 
 
+def _cpu(entry: dict[str, Any]) -> str:
+    value = entry.get("cpu_seconds")
+    return "-" if value is None else _s(value)
+
+
 def _calls(entry: dict[str, Any]) -> tuple[int, int]:
     stats = entry["stats"]
     total = int(stats["total"])
@@ -193,8 +198,10 @@ def render(r: dict[str, Any], base: dict[str, Any] | None) -> str:
         f"burst {m['burst']:g}.",
         "",
         "Every figure is the median of several runs (the runs column) of a separate process:",
-        "wall time from start to exit (Python start-up and imports included) and peak RSS",
-        "of that process. The sandbox is served over loopback by uvicorn",
+        "wall time from start to exit (Python start-up and imports included), its CPU time",
+        "(user + system) and its peak RSS. The machine is shared and the sandbox runs on the",
+        "same cores, so wall times move by 20-50% between runs; CPU time is steadier.",
+        "The sandbox is served over loopback by uvicorn",
         "(`subctl sandbox serve`) with `--page-limit-max 100`, the marketplace's usual cap",
         "and the client's page size, and counts the requests it receives",
         "(`GET /_sandbox/stats`). Specs: N subscriptions in files of 100 (`bench/generate.py`);",
@@ -220,16 +227,18 @@ def render(r: dict[str, Any], base: dict[str, Any] | None) -> str:
         "",
         "## 1. validate and plan (sandbox latency 20 ms per request)",
         "",
-        "| N | validate | validate RSS | plan | plan RSS | plan before | runs |",
-        "|---|---|---|---|---|---|---|",
+        "| N | validate | validate CPU | validate RSS | plan | plan CPU | plan RSS | plan before "
+        "| runs |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for n in (1_000, 10_000, 100_000):
         v, p = r.get(f"validate_{n}"), r.get(f"plan_{n}")
         if v is None or p is None:
             continue
         out.append(
-            f"| {n:,} | {_s(v['seconds'])} | {v['rss_mib']:.0f} MiB | {_s(p['seconds'])} "
-            f"| {p['rss_mib']:.0f} MiB | {_before(base, f'plan_{n}')} | {p['runs']} |"
+            f"| {n:,} | {_s(v['seconds'])} | {_cpu(v)} | {v['rss_mib']:.0f} MiB "
+            f"| {_s(p['seconds'])} | {_cpu(p)} | {p['rss_mib']:.0f} MiB "
+            f"| {_before(base, f'plan_{n}')} | {p['runs']} |"
         )
     p0 = r["plan_10000_0ms"]
     out += [
@@ -243,16 +252,16 @@ def render(r: dict[str, Any], base: dict[str, Any] | None) -> str:
         "One `GET /subscriptions/{id}` per declared subscription, 10 in flight (Terraform's",
         "default parallelism), bare httpx, then `make_plan` on the results (`bench/clients.py`).",
         "",
-        "| | time | peak RSS | requests | runs |",
-        "|---|---|---|---|---|",
+        "| | time | CPU | peak RSS | requests | runs |",
+        "|---|---|---|---|---|---|",
     ]
     nv, pl = r["naive_10000"], r["plan_10000"]
     out.append(
-        f"| naive | {_s(nv['seconds'])} | {nv['rss_mib']:.0f} MiB | {nv['stats']['total']} "
-        f"| {nv['runs']} |"
+        f"| naive | {_s(nv['seconds'])} | {_cpu(nv)} | {nv['rss_mib']:.0f} MiB "
+        f"| {nv['stats']['total']} | {nv['runs']} |"
     )
     out.append(
-        f"| subctl plan | {_s(pl['seconds'])} | {pl['rss_mib']:.0f} MiB | "
+        f"| subctl plan | {_s(pl['seconds'])} | {_cpu(pl)} | {pl['rss_mib']:.0f} MiB | "
         f"{pl['stats']['total']} | {pl['runs']} |"
     )
     fl = r["floor_10000"]
@@ -264,11 +273,11 @@ def render(r: dict[str, Any], base: dict[str, Any] | None) -> str:
         "httpx and `json`, and the spec files through `yaml.CSafeLoader`; no models, no",
         "checks, no plan.",
         "",
-        "| | time | peak RSS | requests | runs |",
-        "|---|---|---|---|---|",
-        f"| floor | {_s(fl['seconds'])} | {fl['rss_mib']:.0f} MiB | {fl['stats']['total']} "
-        f"| {fl['runs']} |",
-        f"| subctl plan | {_s(p0['seconds'])} | {p0['rss_mib']:.0f} MiB | "
+        "| | time | CPU | peak RSS | requests | runs |",
+        "|---|---|---|---|---|---|",
+        f"| floor | {_s(fl['seconds'])} | {_cpu(fl)} | {fl['rss_mib']:.0f} MiB "
+        f"| {fl['stats']['total']} | {fl['runs']} |",
+        f"| subctl plan | {_s(p0['seconds'])} | {_cpu(p0)} | {p0['rss_mib']:.0f} MiB | "
         f"{p0['stats']['total']} | {p0['runs']} |",
         "",
         "## 4. apply: 1,000 auto-renew toggles (latency 50 ms)",

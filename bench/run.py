@@ -74,6 +74,10 @@ class Series:
         return statistics.median(r.seconds for r in self.runs)
 
     @property
+    def cpu_seconds(self) -> float:
+        return statistics.median(r.cpu_seconds for r in self.runs)
+
+    @property
     def rss_mib(self) -> float:
         return statistics.median(r.rss_mib for r in self.runs)
 
@@ -88,6 +92,7 @@ class Series:
             "min": round(self.spread[0], 3),
             "max": round(self.spread[1], 3),
             "rss_mib": round(self.rss_mib, 1),
+            "cpu_seconds": round(self.cpu_seconds, 3),
             "runs": len(self.runs),
             "stats": self.stats[0] if self.stats else None,
             **self.extra,

@@ -3,7 +3,8 @@
 ``Sandbox`` starts ``python -m controller sandbox serve --port 0`` on 127.0.0.1 (as the
 e2e harness does), reads the port from its first line, and reads and resets its
 request statistics (``GET|DELETE /_sandbox/stats``, docs/sandbox.md). ``measure`` runs
-one child process and returns its wall time, exit code and peak RSS (``os.wait4``).
+one child process and returns its wall time, CPU time, exit code and peak RSS
+(``os.wait4``).
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ class Measured:
     rss_mib: float
     code: int
     stdout: Path
+    cpu_seconds: float = 0.0  # user + system time of the process
 
 
 def measure(
@@ -68,7 +70,8 @@ def measure(
             killer.cancel()
         seconds = time.perf_counter() - started
     proc.returncode = os.waitstatus_to_exitcode(status)
-    return Measured(seconds, usage.ru_maxrss / 1024, proc.returncode, out)
+    cpu = usage.ru_utime + usage.ru_stime
+    return Measured(seconds, usage.ru_maxrss / 1024, proc.returncode, out, cpu)
 
 
 class Sandbox:
