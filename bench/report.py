@@ -22,14 +22,16 @@ WHY: dict[str, str] = {
         "with the load on the machine; subctl's plan is mostly fixed costs: Python "
         "start-up and imports (~0.4 s), loading and validating 10,000 declarations with "
         "positions (the validate column), parsing 12,000 live subscriptions into models, "
-        "and planning, with the 189 calls themselves taking about 1.5 s."
+        "and planning, with the 189 calls themselves taking about 1.5 s. Three full runs "
+        "on this machine gave 11.3x, 7.4x and 8.0x: the ratio is at the noise level of "
+        "a shared 2-core machine; in CPU time it is ~9.5x."
     ),
     "floor": (
         "the floor validates nothing: subctl loads the specs with line numbers and strict "
         "pydantic models (see the validate column), validates every live subscription "
         "into a model, plans twice over the renew/cancel candidates (once to learn "
         "what to price, once with the prices), renders the markdown, and makes 60 calls "
-        "the floor does not (40 estimates, 20 withdrawn-history look-ups)."
+        "the floor does not (40 estimates, 25 withdrawn-history look-ups)."
     ),
     "scale": (
         "the rate cap's burst: at 10,000 the first 100 of 189 calls go without waiting, "
@@ -47,10 +49,15 @@ WHY: dict[str, str] = {
         "plan, or keeping only changed subscriptions' details): not done here."
     ),
     "apply": (
-        "at concurrency 1 each toggle is one PATCH of ~57 ms (50 ms of latency); at the "
-        "default, 8 in flight could make ~140 requests a second, but the client's rate "
-        "cap (100/s, SUBCTL_MAX_RATE) holds it at 100: 6x would need a cap of ~110/s "
-        "or more. The run with SUBCTL_MAX_RATE=400 shows what concurrency alone gives."
+        "not the rate cap: with SUBCTL_MAX_RATE=400 the default concurrency takes as "
+        "long as at 100/s. At concurrency 1 a toggle is one PATCH of ~57 ms (50 ms of "
+        "latency); at 8 the run is CPU-bound on this 2-core machine, where the sandbox "
+        "and subctl share the cores: subctl spends ~7 ms of CPU per write, of which the "
+        "journal's durability work is the largest part (per write: an fsynced line, and "
+        "the in-flight side file rewritten, fsynced and renamed twice; done "
+        "synchronously on the event loop, so it stalls all 8 requests in flight). "
+        "Moving that I/O off the loop (a worker thread) or batching the side file is "
+        "the next step; it belongs to the journal's owner and was not changed here."
     ),
 }
 
@@ -69,6 +76,8 @@ CHANGES = (
     "subscriptions 20% of the plan's time was collection.",
     "plan: the draft plan (which subscriptions to price or look up) covers only the "
     "subscriptions that can renew or cancel, not all of them.",
+    "client: `sniffio` is marked absent in sys.modules when it is not installed: httpcore "
+    "imports it several times per request and each failed import searched sys.path.",
     "plan: the plan is no longer the event loop's task result; anyio formatted that task's "
     "repr (the whole plan, ~0.1 s at 10,000) several times while closing connections.",
 )
