@@ -186,10 +186,15 @@ class Executor:
     async def _place(
         self, sub: SubscriptionPlan, step: Step, kind: OrderType, attrs: dict[str, str]
     ) -> tuple[Order, str | None, bool]:
-        handle = self.journal.start(sub.id, step.action.value)
+        request_id = self.client.new_request_id()
+        handle = self.journal.start(sub.id, step.action.value, request_id=request_id)
         try:
             result = await self.client.place_order(
-                kind, customer_id=step.customerId, subscription_id=sub.id, attributes=attrs
+                kind,
+                customer_id=step.customerId,
+                subscription_id=sub.id,
+                attributes=attrs,
+                request_id=request_id,
             )
         except ControllerError as err:
             self.journal.finish(

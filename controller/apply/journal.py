@@ -1,7 +1,8 @@
 """The journal: JSON Lines, one line per write attempted (DESIGN.md section 7).
 
 Each line: time, subscription, action, orderId, orderNumber, correlationId, outcome,
-message, revision. Secrets never reach it (it is built from plan data and API ids).
+message, revision; order placements also carry the ``requestId`` attribute of the
+order. Secrets never reach it (it is built from plan data and API ids).
 
 A line is appended (flushed and fsynced) once the write's outcome is known. So that
 a run killed mid-write still leaves a true record, every write in flight is also
@@ -55,16 +56,30 @@ class Journal:
         side.unlink()
         return len(lines)
 
-    def start(self, subscription: str, action: str, order_id: str | None = None) -> int:
-        """Note a write about to be sent; returns a handle for ``finish``."""
+    def start(
+        self,
+        subscription: str,
+        action: str,
+        order_id: str | None = None,
+        *,
+        request_id: str | None = None,
+    ) -> int:
+        """Note a write about to be sent; returns a handle for ``finish``.
+
+        ``request_id`` is the ``requestId`` attribute an order placement carries: it is
+        recorded before the POST, so even an ``interrupted`` or failed line (no order
+        id known) names the order it may have created.
+        """
         handle = next(self._ids)
-        entry = {
+        entry: dict[str, Any] = {
             "time": self.clock().isoformat(),
             "subscription": subscription,
             "action": action,
             "orderId": order_id,
             "revision": self.revision,
         }
+        if request_id is not None:
+            entry["requestId"] = request_id
         with self._lock:
             self._inflight[handle] = entry
             self._write_inflight()
