@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import anyio
 
 from controller.apply.journal import Journal
-from controller.errors import ControllerError
+from controller.errors import ApiClientError, ControllerError, NotFound, Unauthorized
 from controller.marketplace.client import MarketplaceClient
 from controller.marketplace.models import (
     ATTR_CANCELLATION_REASON,
@@ -26,6 +26,7 @@ from controller.marketplace.models import (
     Order,
     OrderStatus,
     OrderType,
+    SubscriptionStatus,
 )
 from controller.plan.model import Action, Issue, IssueCode, Plan, Step, SubscriptionPlan
 from controller.plan.outcome import Outcome, StepOutcome
@@ -119,6 +120,18 @@ class Executor:
                     )
                 return
             self._record(outcome)
+            if step.action is Action.CANCEL and created is None:
+                # Cancelled meanwhile by someone else: nothing left to approve.
+                for later in sub.steps[index + 1 :]:
+                    self._record(
+                        StepOutcome(
+                            subscriptionId=sub.id,
+                            action=later.action,
+                            outcome=Outcome.NOT_ATTEMPTED,
+                            message="not needed: the subscription is already cancelled",
+                        )
+                    )
+                return
             if outcome.outcome is Outcome.IN_PROGRESS and step.action is not Action.APPROVE:
                 # The marketplace is still working on this subscription (e.g. a renewal
                 # order not completed): later steps wait for the next run.
@@ -221,6 +234,13 @@ class Executor:
         last: Order | None = None
         cid: str | None = None
         for term in range(terms):
+            # Level-triggered, right before spending money: another run (a second CI
+            # runner, or one whose plan went stale while this one waited) may have
+            # renewed this subscription since the plan was made. Renewals complete at
+            # once, so the marketplace's open-order refusal cannot catch that.
+            done = await self._renewed_elsewhere(sub, step, term, terms)
+            if done is not None:
+                return done
             order, cid, existed = await self._place(
                 sub, step, OrderType.RENEWAL, self._attributes(sub)
             )
@@ -248,10 +268,47 @@ class Executor:
             correlationId=cid,
         )
 
-    async def _cancel(self, sub: SubscriptionPlan, step: Step) -> tuple[StepOutcome, Order]:
+    async def _renewed_elsewhere(
+        self, sub: SubscriptionPlan, step: Step, term: int, terms: int
+    ) -> StepOutcome | None:
+        """The outcome if the subscription already expires on or after the target."""
+        if step.newExpiry is None:
+            return None
+        live = await self.client.get_subscription(sub.id)
+        if live.expirationDate is None or live.expirationDate < step.newExpiry:
+            return None
+        return StepOutcome(
+            subscriptionId=sub.id,
+            action=step.action,
+            outcome=Outcome.SUCCEEDED,
+            message=f"already renewed through {live.expirationDate.isoformat()} after "
+            f"{term} of {terms} renewal(s) by this run (renewed elsewhere since the plan); "
+            "no further order placed",
+            correlationId=self.client.last_correlation_id,
+        )
+
+    async def _cancel(self, sub: SubscriptionPlan, step: Step) -> tuple[StepOutcome, Order | None]:
         assert step.reason is not None
         attrs = {**self._attributes(sub), ATTR_CANCELLATION_REASON: step.reason}
-        order, cid, existed = await self._place(sub, step, OrderType.CANCELLATION, attrs)
+        try:
+            order, cid, existed = await self._place(sub, step, OrderType.CANCELLATION, attrs)
+        except ApiClientError as err:
+            if isinstance(err, NotFound | Unauthorized):
+                raise
+            # Refused: maybe another run's cancellation completed since the plan (the
+            # open order is gone and the subscription terminated). Live state decides.
+            live = await self.client.get_subscription(sub.id)
+            if live.status not in (SubscriptionStatus.TERMINATED, SubscriptionStatus.REMOVED):
+                raise
+            done = StepOutcome(
+                subscriptionId=sub.id,
+                action=step.action,
+                outcome=Outcome.SUCCEEDED,
+                message=f"already cancelled (live status {live.status.value}, changed since "
+                "the plan); no order placed",
+                correlationId=self.client.last_correlation_id,
+            )
+            return done, None
         message = (
             f"cancellation order {_name(order)} already open; using it"
             if existed
