@@ -1,0 +1,126 @@
+"""Crash safety: ``apply`` as a real process, SIGKILLed at random moments, then rerun.
+
+The sandbox answers slowly (``--latency-ms``) so a run is still writing when the kill
+lands. After the kills, apply runs to the end; the scenario's invariants must hold, and
+every write a killed run left in ``journal.jsonl.inflight`` must come back as an
+``interrupted`` journal line on a later run.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.e2e.harness import env_for, process_env, subctl
+from tests.reliability.conftest import Figures
+from tests.reliability.scenario import (
+    check_final_state,
+    check_invariants,
+    make_scenario,
+    read_journal,
+    snapshot,
+    start_on,
+    stop,
+)
+
+MAX_FINAL_RUNS = 3
+
+
+def _apply_cmd(paths: list[str], journal: Path) -> list[str]:
+    return [
+        sys.executable, "-m", "controller", "-q", "apply", *paths, "--yes",
+        "--format", "json", "--journal", str(journal), "--max-cancellations", "100000",
+    ]  # fmt: skip
+
+
+def crash_and_recover(tmp_path: Path, n: int, kills: int, rng_seed: int, figures: Figures) -> None:
+    rng = random.Random(rng_seed)
+    sc = make_scenario(tmp_path / "specs", n)
+    seed_file = tmp_path / "seed.json"
+    seed_file.write_text(json.dumps(sc.seed), encoding="utf-8")
+    db = tmp_path / "sandbox.db"
+    slow = start_on(db, seed_file, "--latency-ms", "40")
+    clean = start_on(db, seed_file)
+    journal = tmp_path / "journal.jsonl"
+    inflight = journal.with_name(journal.name + ".inflight")
+    env = process_env(env_for(slow))
+    left_inflight: list[dict[str, Any]] = []
+    killed = finished_early = 0
+    started = time.monotonic()
+    try:
+        before = snapshot(db)
+        for _ in range(kills):
+            proc = subprocess.Popen(
+                _apply_cmd(sc.paths, journal),
+                cwd=tmp_path,
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            time.sleep(rng.uniform(0.8, 2.8))  # python start-up takes ~0.7 s of it
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGKILL)
+                killed += 1
+            else:
+                finished_early += 1
+            proc.wait(timeout=30)
+            if inflight.exists():
+                left_inflight += [json.loads(x) for x in inflight.read_text().splitlines() if x]
+        runs, converged = 0, False
+        for _ in range(MAX_FINAL_RUNS):
+            runs += 1
+            done = subprocess.run(
+                _apply_cmd(sc.paths, journal),
+                cwd=tmp_path,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=300,
+                check=False,
+            )
+            assert "Traceback" not in done.stderr, done.stderr
+            check = subctl(clean, "plan", *sc.paths, "--format", "json", "--detailed-exitcode")
+            if check.code == 0:
+                converged = True
+                break
+    finally:
+        stop(slow)
+        stop(clean)
+    after = snapshot(db)
+    lines = read_journal(journal)
+    interrupted = [ln for ln in lines if ln.get("outcome") == "interrupted"]
+    figures(
+        subscriptions=n,
+        kills=killed,
+        finished_before_kill=finished_early,
+        inflight_left=len(left_inflight),
+        interrupted_lines=len(interrupted),
+        final_runs=runs,
+        seconds=round(time.monotonic() - started, 1),
+    )
+    assert converged, check.stdout[-3000:]
+    assert killed >= kills // 2, "the runs were too short to be killed mid-way"
+    assert not inflight.exists()
+    recovered = {(ln["subscription"], ln["action"], ln.get("requestId")) for ln in interrupted}
+    for entry in left_inflight:
+        key = (entry["subscription"], entry["action"], entry.get("requestId"))
+        assert key in recovered, f"in-flight write {entry} never became an interrupted line"
+    problems = check_invariants(sc, before, after, lines) + check_final_state(sc, after)
+    assert not problems, "\n".join(problems[:50])
+
+
+def test_sigkill_then_rerun(tmp_path: Path, figures: Figures) -> None:
+    crash_and_recover(tmp_path, 90, kills=5, rng_seed=5, figures=figures)
+
+
+@pytest.mark.soak
+def test_sigkill_then_rerun_soak(tmp_path: Path, figures: Figures) -> None:
+    crash_and_recover(tmp_path, 400, kills=50, rng_seed=50, figures=figures)
