@@ -14,6 +14,7 @@ leading zero is not read as octal.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -53,6 +54,9 @@ _SCALAR_TAGS = frozenset({_STR, _INT, _FLOAT, _BOOL, _NULL, _TIME})
 _TRUE = frozenset({"true", "True", "TRUE"})
 _FALSE = frozenset({"false", "False", "FALSE"})
 _BOM = b"\xef\xbb\xbf"
+# C0 controls but tab and newline, DEL, C1 controls, and the bidi overrides/isolates
+# that make text display differently from what it is ("trojan source").
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 # Only its stateless scalar helpers are used (int, float, timestamp forms).
 _SCALARS = SafeConstructor()
@@ -175,6 +179,10 @@ class _Builder:
             if key_node.tag not in _SCALAR_TAGS:
                 raise _Fatal(key_node, f"tag {_short_tag(key_node.tag)} is not allowed")
             name = key_node.value
+            if _CONTROL.search(name) is not None:
+                # Never echo it: the key would be shown in "unknown field" messages.
+                self._problem(key_node, "control character in a mapping key; refused")
+                continue
             if name in first_line:
                 self._problem(
                     key_node, f"duplicate key '{name}' (first at line {first_line[name]})"
@@ -201,6 +209,15 @@ class _Builder:
 
     def _scalar(self, node: ScalarNode) -> Any:
         tag, text = node.tag, node.value
+        bad = _CONTROL.search(text)
+        if bad is not None:
+            # YAML's double-quoted escapes (\e, \0, \x9b) let any of these in; they would
+            # reach terminals (plan output) and the marketplace's order attributes.
+            self._problem(
+                node,
+                f"control character U+{ord(bad.group()):04X} in a value; "
+                "terminal escapes, NUL and bidi controls are not allowed",
+            )
         if tag == _STR:
             return text
         if tag == _NULL:
