@@ -13,14 +13,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-import anyio
-
 from controller.marketplace.client import MarketplaceClient
 from controller.marketplace.models import Money, Order, OrderStatus, OrderType, Subscription
 from controller.plan.inputs import LiveState, PlanOptions
 from controller.plan.model import Action, Plan
 from controller.plan.planner import make_plan
 from controller.spec.models import DesiredState
+from controller.taskgroups import task_group
 
 # Open orders are the ones a plan acts on; failed ones block a new cancellation.
 _ORDER_STATUSES = (OrderStatus.SUBMITTED, OrderStatus.PROCESSING, OrderStatus.ERROR)
@@ -53,7 +52,7 @@ async def collect_live(
             if order.subscriptionId in wanted:
                 orders.setdefault(order.subscriptionId, []).append(order)
 
-    async with anyio.create_task_group() as tg:
+    async with task_group() as tg:
         tg.start_soon(read_subscriptions)
         for status in _ORDER_STATUSES:
             tg.start_soon(read_orders, status)
@@ -89,7 +88,7 @@ async def observe_and_plan(
             if o.type is OrderType.CANCELLATION
         ]
 
-    async with anyio.create_task_group() as tg:
+    async with task_group() as tg:
         for sub_id, customer_id in to_price.items():
             tg.start_soon(price, sub_id, customer_id)
         for sub_id in to_cancel:

@@ -30,6 +30,7 @@ from controller.marketplace.models import (
 )
 from controller.plan.model import Action, Issue, IssueCode, Plan, Step, SubscriptionPlan
 from controller.plan.outcome import Outcome, StepOutcome
+from controller.taskgroups import task_group
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,7 @@ class Executor:
             async with limiter:
                 await self._run_subscription(sub)
 
-        async with anyio.create_task_group() as tg:
+        async with task_group() as tg:
             for sub in plan.subscriptions:
                 if sub.steps:
                     tg.start_soon(one, sub)
