@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
+from controller.errors import ApiError
 from controller.marketplace.client import MarketplaceClient
 from controller.marketplace.models import Money, Order, OrderStatus, OrderType, Subscription
 from controller.plan.inputs import LiveState, PlanOptions
@@ -75,18 +76,27 @@ async def observe_and_plan(
         return draft
     estimates: dict[str, Money] = {}
     history: dict[str, list[Order]] = {}
+    unreadable: dict[str, str] = {}
 
+    # One subscription's failed read (after the client's retries) is that
+    # subscription's error, not the run's: the others are still planned (section 5).
     async def price(sub_id: str, customer_id: str) -> None:
-        estimates[sub_id] = await client.estimate_renewal(customer_id, sub_id)
+        try:
+            estimates[sub_id] = await client.estimate_renewal(customer_id, sub_id)
+        except ApiError as err:
+            unreadable[sub_id] = f"renewal price: {err}"
 
     async def withdrawn(sub_id: str) -> None:
-        history[sub_id] = [
-            o
-            async for o in client.iter_orders(
-                subscription_id=sub_id, status=OrderStatus.CANCELLED.value
-            )
-            if o.type is OrderType.CANCELLATION
-        ]
+        try:
+            history[sub_id] = [
+                o
+                async for o in client.iter_orders(
+                    subscription_id=sub_id, status=OrderStatus.CANCELLED.value
+                )
+                if o.type is OrderType.CANCELLATION
+            ]
+        except ApiError as err:
+            unreadable[sub_id] = f"cancellation history: {err}"
 
     async with task_group() as tg:
         for sub_id, customer_id in to_price.items():
@@ -102,5 +112,6 @@ async def observe_and_plan(
         estimates=estimates,
         unmanaged_count=live.unmanaged_count,
         unmanaged_renewing=live.unmanaged_renewing,
+        unreadable=unreadable,
     )
     return make_plan(desired, complete, options)

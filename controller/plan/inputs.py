@@ -28,6 +28,9 @@ class LiveState:
     estimates: Mapping[str, Money] = field(default_factory=dict)
     unmanaged_count: int = 0
     unmanaged_renewing: tuple[Subscription, ...] = ()
+    # Declared subscriptions whose extra reads (renewal price, cancellation history)
+    # failed: id -> why. Each gets an error and no step; the others are still planned.
+    unreadable: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -45,6 +45,7 @@ class IssueCode(StrEnum):
     UNKNOWN_PERIOD = "unknown-period"
     APPLY_FAILED = "apply-failed"
     STILL_PROCESSING = "still-processing"
+    UNREADABLE = "unreadable"  # a read this subscription needed failed; retried next run
 
 
 class ProgressKind(StrEnum):
