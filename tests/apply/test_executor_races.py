@@ -103,3 +103,28 @@ async def test_cancel_completed_by_another_run_is_not_a_failure(
     assert "already cancelled" in report.outcomes[0].message
     orders = [o async for o in client.iter_orders(subscription_id="2")]
     assert len(orders) == 1
+
+
+@pytest.mark.anyio
+async def test_cancel_meets_an_open_order_from_another_run(
+    client: MarketplaceClient, tmp_path: Path
+) -> None:
+    # Two runners without a shared lock: the other one's cancellation is still open.
+    entry = {"id": "2", "state": "cancelled", "cancellation": {"reason": "moved away"}}
+    plan = await _stale_plan(client, tmp_path, entry)
+    other = await client.place_order(
+        OrderType.CANCELLATION,
+        customer_id="1000275",
+        subscription_id="2",
+        attributes={"cancellationReason": "moved away", "placedBy": "subctl"},
+    )
+    journal = Journal(tmp_path / "j.jsonl")
+    report = await Executor(client, journal, ExecutorOptions()).run(plan)
+    assert not report.failures
+    cancel, approve = report.outcomes
+    assert "already open; using it" in cancel.message
+    assert approve.orderId == other.order.id
+    orders = [o async for o in client.iter_orders(subscription_id="2")]
+    assert [o.id for o in orders] == [other.order.id]  # the sandbox refused a second one
+    lines = (tmp_path / "j.jsonl").read_text().splitlines()
+    assert '"message": "already-open"' in lines[0]

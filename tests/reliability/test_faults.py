@@ -46,6 +46,15 @@ def converge(tmp_path: Path, n: int, fault_seed: int, figures: Figures) -> None:
     runs, codes, converged = 0, [], False
     try:
         before = snapshot(db)
+        first = subctl(clean, "plan", *sc.paths, "--format", "json")
+        planned = {
+            step["subscriptionId"]: step["terms"]
+            for sub in first.json()["subscriptions"]
+            for step in sub.get("steps", [])
+            if step["action"] == "renew"
+        }
+        # The renewals the plan shows at the start are the ones the checks count.
+        assert planned == sc.terms
         for _ in range(MAX_RUNS):
             runs += 1
             result = subctl(
