@@ -267,10 +267,10 @@ def check_final_state(sc: Scenario, after: Snapshot) -> list[str]:
 # -- servers sharing one database -----------------------------------------------------
 
 
-def start_on(db: Path, seed_file: Path, *extra: str) -> Server:
+def start_on(db: Path, seed_file: Path, *extra: str, verbose: bool = False) -> Server:
     """A sandbox server on an existing (or new) database file; see harness.start_server."""
     cmd = [
-        sys.executable, "-m", "controller", "sandbox", "serve",
+        sys.executable, "-m", "controller", *(["-vv"] if verbose else []), "sandbox", "serve",
         "--host", "127.0.0.1", "--port", "0", "--db", str(db), "--seed", str(seed_file),
         "--username", USER, "--password", PASSWORD, "--subscription-key", KEY,
         "--vendor-delay", "0", *extra,

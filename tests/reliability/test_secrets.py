@@ -64,7 +64,7 @@ def test_no_secret_in_any_output(tmp_path: Path) -> None:
     seed = tmp_path / "seed.json"
     seed.write_text(json.dumps(sc.seed), encoding="utf-8")
     db = tmp_path / "sandbox.db"
-    server = start_on(db, seed, "--vendor-delay", "60")
+    server = start_on(db, seed, "--vendor-delay", "60", verbose=True)
     paths = sc.paths
     runs: dict[str, Result] = {}
     try:
