@@ -42,8 +42,23 @@ STALE_AFTER_SECONDS = 6 * 3600.0
 POLL_SECONDS = 0.2
 
 
-class LockBusy(ControllerError):
+class LockError(ControllerError):
+    """The apply lock cannot be taken at all (no permission, no locking support)."""
+
+
+class LockBusy(LockError):
     """Another apply holds the lock and did not release it in time (exit 1)."""
+
+
+def _try_lock(fh: IO[str], path: Path) -> bool:
+    """Take the lock without blocking; False if someone else holds it."""
+    try:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    except OSError as err:  # e.g. ENOLCK on a network filesystem without locks
+        raise LockError(f"cannot lock {path}: {err.strerror or err}") from None
+    return True
 
 
 def _holder(path: Path) -> dict[str, Any]:
@@ -79,27 +94,26 @@ def apply_lock(
     on_wait: Callable[[str], None] | None = None,
 ) -> Iterator[None]:
     """Hold the apply lock for the ``with`` block; raise ``LockBusy`` after waiting."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # Opened without truncating: the holder's note must survive until we own the lock.
-    fh: IO[str] = open(path, "a+", encoding="utf-8")  # noqa: SIM115 - held across a yield
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Opened without truncating: the holder's note must survive until we own the lock.
+        fh: IO[str] = open(path, "a+", encoding="utf-8")  # noqa: SIM115 - held across a yield
+    except OSError as err:
+        raise LockError(f"cannot open the apply lock {path}: {err.strerror or err}") from None
     try:
         deadline = clock() + max(0.0, wait_seconds)
         told = False
-        while True:
-            try:
-                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                holder = _describe(_holder(path), wall(), stale_after)
-                if clock() >= deadline:
-                    raise LockBusy(
-                        f"another apply is running here: {holder} holds {path}; waited "
-                        f"{wait_seconds:g}s. Run again when it has finished"
-                    ) from None
-                if not told and on_wait is not None:
-                    on_wait(f"waiting up to {wait_seconds:g}s for {holder} to release {path}")
-                    told = True
-                sleep(min(POLL_SECONDS, max(0.0, deadline - clock())))
+        while not _try_lock(fh, path):
+            holder = _describe(_holder(path), wall(), stale_after)
+            if clock() >= deadline:
+                raise LockBusy(
+                    f"another apply is running here: {holder} holds {path}; waited "
+                    f"{wait_seconds:g}s. Run again when it has finished"
+                )
+            if not told and on_wait is not None:
+                on_wait(f"waiting up to {wait_seconds:g}s for {holder} to release {path}")
+                told = True
+            sleep(min(POLL_SECONDS, max(0.0, deadline - clock())))
         note = {
             "pid": os.getpid(),
             "host": socket.gethostname(),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import fcntl
 import json
 import os
 import signal
@@ -13,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from controller.apply.lock import LockBusy, apply_lock
+from controller.apply.lock import LockBusy, LockError, apply_lock
 
 HOLD = """
 import fcntl, sys, time
@@ -85,3 +87,17 @@ def test_lock_of_a_killed_holder_is_free(tmp_path: Path) -> None:
     finally:
         proc.kill()
         proc.communicate(timeout=10)
+
+
+def test_no_locking_support_is_a_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def unsupported(fd: int, op: int) -> None:
+        raise OSError(errno.ENOLCK, "No locks available")
+
+    monkeypatch.setattr(fcntl, "flock", unsupported)
+    with (
+        pytest.raises(LockError, match=r"cannot lock .*: No locks available"),
+        apply_lock(tmp_path / "apply.lock", wait_seconds=0),
+    ):
+        pass
