@@ -24,6 +24,13 @@ from controller.taskgroups import task_group
 
 # Open orders are the ones a plan acts on; failed ones block a new cancellation.
 _ORDER_STATUSES = (OrderStatus.SUBMITTED, OrderStatus.PROCESSING, OrderStatus.ERROR)
+_STAGE = {
+    OrderStatus.SUBMITTED: 0,
+    OrderStatus.PROCESSING: 1,
+    OrderStatus.ERROR: 2,
+    OrderStatus.COMPLETED: 2,
+    OrderStatus.CANCELLED: 2,
+}
 
 
 async def collect_live(
@@ -32,7 +39,7 @@ async def collect_live(
     """Subscriptions and open/failed orders of ``ids``; others are counted as unmanaged."""
     wanted = frozenset(ids)
     subs: dict[str, Subscription] = {}
-    orders: dict[str, list[Order]] = {}
+    orders: dict[str, dict[str, Order]] = {}
     unmanaged = 0
     renewing: list[Subscription] = []
     horizon = options.now.date() + dt.timedelta(days=options.warn_days)
@@ -51,7 +58,12 @@ async def collect_live(
     async def read_orders(status: OrderStatus) -> None:
         async for order in client.iter_orders(status=status.value):
             if order.subscriptionId in wanted:
-                orders.setdefault(order.subscriptionId, []).append(order)
+                seen = orders.setdefault(order.subscriptionId, {})
+                # An order that moved on between two of these listings (submitted, then
+                # processing) is read twice: keep one, the later in its life.
+                other = seen.get(order.id)
+                if other is None or _STAGE[order.status] >= _STAGE[other.status]:
+                    seen[order.id] = order
 
     async with task_group() as tg:
         tg.start_soon(read_subscriptions)
@@ -59,7 +71,7 @@ async def collect_live(
             tg.start_soon(read_orders, status)
     return LiveState(
         subscriptions=subs,
-        orders={k: tuple(v) for k, v in orders.items()},
+        orders={k: tuple(v.values()) for k, v in orders.items()},
         unmanaged_count=unmanaged,
         unmanaged_renewing=tuple(renewing),
     )

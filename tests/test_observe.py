@@ -69,3 +69,44 @@ async def test_failed_estimate_is_one_subscriptions_error(tmp_path: Path) -> Non
     assert (error.subscriptionId, error.code) == ("1", IssueCode.UNREADABLE)
     assert "renewal price" in error.message
     assert [(s.subscriptionId, s.action) for s in plan.steps] == [("2", Action.SET_AUTO_RENEW)]
+
+
+@pytest.mark.anyio
+async def test_an_order_read_twice_is_planned_once(tmp_path: Path) -> None:
+    # Regression: an order listed under two statuses (it moved on between the listing
+    # calls, or a server ignores the filter) was planned and shown once per listing.
+    order = {
+        "id": "77",
+        "orderNumber": "SO77",
+        "type": "cancellation",
+        "subscriptionId": "1",
+        "customerId": "1000275",
+        "status": "submitted",
+        "statusCode": "PA",
+        "creationDate": "2020-01-01T00:00:00Z",
+        "attributes": {"placedBy": "subctl", "cancellationReason": "gone"},
+    }
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        path = request.url.path
+        if path.endswith("/token"):
+            return httpx.Response(200, json={"token": "t" * 40, "expiresInSeconds": 3600})
+        items = [sub("1")] if path.endswith("/subscriptions") else [order]
+        return httpx.Response(
+            200, json={"data": items, "pagination": {"offset": 0, "limit": 100, "total": 1}}
+        )
+
+    specs = write_specs(
+        tmp_path,
+        "acme",
+        [{"id": "1", "state": "cancelled", "cancellation": {"reason": "gone away"}}],
+    )
+    async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as http:
+        client = MarketplaceClient(http, make_settings())
+        plan = await observe_and_plan(
+            client,
+            load_specs([str(specs)]),
+            PlanOptions(now=dt.datetime.now(dt.UTC), stuck_after=dt.timedelta(hours=1)),
+        )
+    assert [(s.action, s.orderId) for s in plan.steps] == [(Action.APPROVE, "77")]
+    assert [s.orderId for s in plan.stuck] == ["77"]
