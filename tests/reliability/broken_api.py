@@ -41,6 +41,9 @@ MODES = (
     "error-not-json",
     "drip",
 )
+# Valid answers whose text fields carry terminal escapes: must never reach a terminal.
+ESCAPES = "escapes-in-data"
+EVIL = "\x1b]0;pwned\x07\x1b[2J\u202e"
 
 
 def _sub(sid: str = "3000000", **over: Any) -> dict[str, Any]:
@@ -115,6 +118,8 @@ class BrokenApi:
             return Response("upstream \x1b[31mbroke\x1b[0m", status_code=400)
         if mode == "drip":
             return StreamingResponse(_drip(), media_type="application/json")
+        if mode == ESCAPES:
+            return JSONResponse(_page([_sub(name=f"Comms{EVIL}Care"), _sub("3000001")]))
         return JSONResponse(_page([_sub(), _sub("3000001")]))
 
     async def orders(self, request: Request) -> Response:
@@ -122,6 +127,19 @@ class BrokenApi:
             self.writes.append(f"{request.method} {request.url.path}")
             return JSONResponse({"id": "1"}, status_code=201)
         self.requests.append(f"GET {request.url.path}")
+        if self.mode == ESCAPES:
+            evil = {
+                "id": "77",
+                "orderNumber": f"SO77{EVIL}",
+                "type": "cancellation",
+                "subscriptionId": "3000001",
+                "customerId": "1000275",
+                "status": "submitted",
+                "statusCode": "PA",
+                "creationDate": "2020-01-01T00:00:00Z",
+                "attributes": {"placedBy": f"someone{EVIL}", "cancellationReason": EVIL},
+            }
+            return JSONResponse(_page([evil]))
         if self.mode == "orders-unknown-enum":
             weird = {
                 "id": "77",

@@ -31,7 +31,7 @@ from controller.marketplace.client import MarketplaceClient, make_http_client
 from controller.marketplace.retry import set_testing
 from controller.marketplace.settings import ApiSettings, Secret
 from tests.e2e.harness import env_for, write_specs
-from tests.reliability.broken_api import MODES, BrokenApi, serve
+from tests.reliability.broken_api import ESCAPES, MODES, BrokenApi, serve
 
 EXPECTED: dict[str, type[ApiError]] = {
     "wrong-types": ApiProtocolError,
@@ -154,3 +154,31 @@ def test_apply_writes_nothing_on_garbage(
     assert api.writes == []
     assert not Path("j.jsonl").exists()
     assert time.monotonic() - started < 20
+
+
+def test_escapes_in_live_data_never_reach_the_terminal(
+    broken: tuple[BrokenApi, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Valid answers whose names, order numbers and attributes carry terminal escapes
+    # and a bidi override: plans show them escaped, in every format.
+    api, url = broken
+    api.mode = ESCAPES
+    monkeypatch.chdir(tmp_path)
+    specs = write_specs(
+        tmp_path / "specs",
+        "acme",
+        [
+            {"id": "3000000", "state": "active", "autoRenew": False},
+            {"id": "3000001", "state": "cancelled", "cancellation": {"reason": "moved away"}},
+        ],
+    )
+    env = env_for(None) | {"SUBCTL_API_URL": url}
+    for fmt in ("text", "json", "markdown"):
+        result = CliRunner().invoke(main, ["plan", str(specs), "--format", fmt], env=env)
+        assert result.exit_code == 0, result.stdout + result.stderr
+        out = result.stdout + result.stderr
+        assert "SO77" in out
+        assert "\x1b" not in out
+        assert "\x07" not in out
+        if fmt != "json":  # JSON is data for programs; it keeps the text, escapes ESC
+            assert "\u202e" not in out
