@@ -24,6 +24,7 @@ as "already open" (controller/marketplace/ordering.py).
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import fcntl
 import json
 import os
@@ -97,9 +98,13 @@ def apply_lock(
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         # Opened without truncating: the holder's note must survive until we own the lock.
-        fh: IO[str] = open(path, "a+", encoding="utf-8")  # noqa: SIM115 - held across a yield
+        # O_NOFOLLOW: a symlink committed as .subctl/apply.lock must not make us truncate
+        # whatever it points to.
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+        fh: IO[str] = os.fdopen(fd, "a+", encoding="utf-8")
     except OSError as err:
-        raise LockError(f"cannot open the apply lock {path}: {err.strerror or err}") from None
+        reason = "it is a symlink" if err.errno == errno.ELOOP else err.strerror or str(err)
+        raise LockError(f"cannot open the apply lock {path}: {reason}") from None
     try:
         deadline = clock() + max(0.0, wait_seconds)
         told = False

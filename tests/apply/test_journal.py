@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from controller.apply.journal import OUTCOME_INTERRUPTED, Journal
+from controller.apply.journal import OUTCOME_INTERRUPTED, Journal, JournalError
 from controller.apply.run import ApplyOptions, apply
 from controller.marketplace.client import MarketplaceClient
 from controller.marketplace.retry import set_testing
@@ -88,3 +88,20 @@ async def test_every_placement_line_names_its_request_id(tmp_path: Path) -> None
     assert len(placements) == 3  # two renewal terms, one cancellation
     for line in placements:
         assert placed[line["requestId"]] == line["orderId"]
+
+
+def test_a_planted_symlink_is_never_written_through(tmp_path: Path) -> None:
+    # Regression: a symlink committed at .subctl/journal.jsonl made apply append
+    # journal lines to whatever it pointed to.
+    precious = tmp_path / "precious.txt"
+    precious.write_text("keep me\n")
+    link = tmp_path / ".subctl" / "journal.jsonl"
+    link.parent.mkdir()
+    link.symlink_to(precious)
+    journal = Journal(link)
+    with pytest.raises(JournalError, match="it is a symlink"):
+        journal.ensure_writable()
+    handle = journal.start("1", "renew")
+    with pytest.raises(JournalError):
+        journal.finish(handle, "succeeded")
+    assert precious.read_text() == "keep me\n"

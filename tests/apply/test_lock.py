@@ -101,3 +101,14 @@ def test_no_locking_support_is_a_clear_error(
         apply_lock(tmp_path / "apply.lock", wait_seconds=0),
     ):
         pass
+
+
+def test_a_planted_symlink_is_not_truncated(tmp_path: Path) -> None:
+    # Regression: a symlink committed at .subctl/apply.lock made apply truncate its target.
+    precious = tmp_path / "precious.txt"
+    precious.write_text("keep me\n")
+    link = tmp_path / "apply.lock"
+    link.symlink_to(precious)
+    with pytest.raises(LockError, match="it is a symlink"), apply_lock(link, wait_seconds=0):
+        pass
+    assert precious.read_text() == "keep me\n"
