@@ -152,3 +152,24 @@ def test_hostile_spec_refused_without_a_write(
     assert snapshot(server.db) == before
     assert not (tmp_path / "case" / "pwned").exists()
     assert not Path("j.jsonl").exists()
+
+
+@pytest.mark.parametrize("planted", ["apply.lock", "journal.jsonl"])
+def test_symlink_planted_under_dot_subctl(
+    server: Server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, planted: str
+) -> None:
+    # A repository can commit .subctl/<file> as a symlink to something of the runner's.
+    monkeypatch.chdir(tmp_path)
+    precious = tmp_path / "precious.txt"
+    precious.write_text("keep me\n")
+    (tmp_path / ".subctl").mkdir()
+    (tmp_path / ".subctl" / planted).symlink_to(precious)
+    specs = tmp_path / "specs"
+    make_scenario(specs, 9, unmanaged=0)  # the module's server holds the same ids
+    before = snapshot(server.db)
+    result = subctl(server, "apply", str(specs), "--yes", "--max-cancellations", "100")
+    assert result.code == 1, result.stdout + result.stderr
+    assert f".subctl/{planted}: it is a symlink" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert precious.read_text() == "keep me\n"
+    assert snapshot(server.db) == before
