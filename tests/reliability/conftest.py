@@ -50,7 +50,9 @@ def figures(request: pytest.FixtureRequest) -> Figures:
         print(line)
         target = os.environ.get("SUBCTL_RELIABILITY_FIGURES")
         if target:
-            with Path(target).open("a", encoding="utf-8") as fh:
+            # Relative to where pytest started: some tests chdir into their tmp_path.
+            path = request.config.invocation_params.dir / target
+            with path.open("a", encoding="utf-8") as fh:
                 fh.write(line + "\n")
 
     return record
