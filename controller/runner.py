@@ -19,6 +19,7 @@ import anyio
 import click
 
 from controller.apply.journal import Journal
+from controller.apply.lock import DEFAULT_LOCK, DEFAULT_WAIT_SECONDS, apply_lock
 from controller.apply.run import ApplyOptions, apply
 from controller.errors import (
     EXIT_CHANGES,
@@ -145,6 +146,7 @@ def run_apply(
     wait_seconds: float | None,
     concurrency: int,
     journal_path: Path | None,
+    lock_wait: float = DEFAULT_WAIT_SECONDS,
 ) -> int:
     desired = load_specs(common.paths)
     saved = read_plan_file(plan_file) if plan_file is not None else None
@@ -191,7 +193,12 @@ def run_apply(
             )
 
     try:
-        result = anyio.run(go)
+        # One apply at a time in this folder (controller/apply/lock.py); the specs and
+        # options are already known good, so a waiting run never holds a bad config.
+        with apply_lock(
+            DEFAULT_LOCK, wait_seconds=lock_wait, on_wait=None if common.quiet else _echo_err
+        ):
+            result = anyio.run(go)
     except GuardError as err:
         progress.stop()
         if common.summary is not None:

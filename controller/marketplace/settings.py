@@ -84,7 +84,8 @@ class ApiSettings:
     embedded: bool = False
     page_size: int = 100
     connect_timeout: float = 10.0
-    read_timeout: float = 30.0
+    read_timeout: float = 30.0  # between two reads; a slow drip never trips it...
+    request_timeout: float = 120.0  # ...so this bounds one whole exchange, body included
     max_concurrency: int = 8
     max_rate: float = 20.0  # requests per second, client-wide
     retry_attempts: int = 5
@@ -102,6 +103,8 @@ class ApiSettings:
             raise ConfigError(f"max concurrency must be at least 1, not {self.max_concurrency}")
         if self.max_rate <= 0:
             raise ConfigError(f"max rate must be positive, not {self.max_rate}")
+        if min(self.connect_timeout, self.read_timeout, self.request_timeout) <= 0:
+            raise ConfigError("timeouts must be positive")
         if self.retry_attempts < 1 or self.order_post_attempts < 1:
             raise ConfigError("attempt counts must be at least 1")
 
