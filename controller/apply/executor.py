@@ -297,7 +297,7 @@ class Executor:
             subscriptionId=sub.id,
             action=step.action,
             outcome=Outcome.SUCCEEDED,
-            message=f"renewed through {live.expirationDate.isoformat()} after {term} of "
+            message=f"already renewed through {live.expirationDate.isoformat()} after {term} of "
             f"{terms} renewal(s) by this run ({how}); no further order placed",
             correlationId=self.client.last_correlation_id,
         )
