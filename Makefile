@@ -33,8 +33,11 @@ demo: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
 
+# Long reliability runs (tests/reliability, ~15 min); figures for docs/reliability.md
+# are collected as JSON lines in .subctl/soak-figures.jsonl.
 soak: $(STAMP)
-	$(BIN)/python -m pytest -m soak -q
+	mkdir -p .subctl && rm -f .subctl/soak-figures.jsonl
+	SUBCTL_RELIABILITY_FIGURES=.subctl/soak-figures.jsonl $(BIN)/python -m pytest -m soak -q
 
 schema: $(STAMP)
 	$(BIN)/subctl schema > schemas/subscriptionset.schema.json

@@ -285,6 +285,12 @@ def plan(ctx: click.Context, /, out: Path | None, detailed_exitcode: bool, **par
     type=click.Path(dir_okay=False, path_type=Path),
     help="JSON Lines record of every write (default .subctl/journal.jsonl).",
 )
+@click.option(
+    "--lock-wait",
+    default="30s",
+    show_default=True,
+    help="How long to wait for another apply in this folder (.subctl/apply.lock) to end.",
+)
 @click.pass_context
 def apply_command(
     ctx: click.Context,
@@ -295,6 +301,7 @@ def apply_command(
     wait: str | None,
     concurrency: int,
     journal: Path | None,
+    lock_wait: str,
     **params: Any,
 ) -> None:
     """Make live state match the specs: exit 0 applied, 1 error, 3 refused by a guard."""
@@ -311,6 +318,7 @@ def apply_command(
             wait_seconds=wait_seconds,
             concurrency=concurrency,
             journal_path=journal,
+            lock_wait=parse_duration(lock_wait, "--lock-wait"),
         )
 
     _run(body)

@@ -13,17 +13,24 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-import anyio
-
+from controller.errors import ApiError
 from controller.marketplace.client import MarketplaceClient
 from controller.marketplace.models import Money, Order, OrderStatus, OrderType, Subscription
 from controller.plan.inputs import LiveState, PlanOptions
 from controller.plan.model import Action, Plan
 from controller.plan.planner import make_plan
 from controller.spec.models import DesiredState
+from controller.taskgroups import task_group
 
 # Open orders are the ones a plan acts on; failed ones block a new cancellation.
 _ORDER_STATUSES = (OrderStatus.SUBMITTED, OrderStatus.PROCESSING, OrderStatus.ERROR)
+_STAGE = {
+    OrderStatus.SUBMITTED: 0,
+    OrderStatus.PROCESSING: 1,
+    OrderStatus.ERROR: 2,
+    OrderStatus.COMPLETED: 2,
+    OrderStatus.CANCELLED: 2,
+}
 
 
 async def collect_live(
@@ -32,7 +39,7 @@ async def collect_live(
     """Subscriptions and open/failed orders of ``ids``; others are counted as unmanaged."""
     wanted = frozenset(ids)
     subs: dict[str, Subscription] = {}
-    orders: dict[str, list[Order]] = {}
+    orders: dict[str, dict[str, Order]] = {}
     unmanaged = 0
     renewing: list[Subscription] = []
     horizon = options.now.date() + dt.timedelta(days=options.warn_days)
@@ -49,25 +56,30 @@ async def collect_live(
                 renewing.append(sub)
 
     stuck_before = options.now - options.stuck_after
-    stuck: list[Order] = []
+    stuck_by_id: dict[str, Order] = {}  # keyed: an order may appear in two listings
 
     async def read_orders(status: OrderStatus) -> None:
         async for order in client.iter_orders(status=status.value):
             if order.subscriptionId in wanted:
-                orders.setdefault(order.subscriptionId, []).append(order)
+                seen = orders.setdefault(order.subscriptionId, {})
+                # An order that moved on between two of these listings (submitted, then
+                # processing) is read twice: keep one, the later in its life.
+                other = seen.get(order.id)
+                if other is None or _STAGE[order.status] >= _STAGE[other.status]:
+                    seen[order.id] = order
             elif order.is_open and order.creationDate and order.creationDate < stuck_before:
-                stuck.append(order)  # "any open order" is flagged, managed or not
+                stuck_by_id[order.id] = order  # "any open order" is flagged, managed or not
 
-    async with anyio.create_task_group() as tg:
+    async with task_group() as tg:
         tg.start_soon(read_subscriptions)
         for status in _ORDER_STATUSES:
             tg.start_soon(read_orders, status)
     return LiveState(
         subscriptions=subs,
-        orders={k: tuple(v) for k, v in orders.items()},
+        orders={k: tuple(v.values()) for k, v in orders.items()},
         unmanaged_count=unmanaged,
         unmanaged_renewing=tuple(renewing),
-        unmanaged_stuck=tuple(stuck),
+        unmanaged_stuck=tuple(stuck_by_id.values()),
     )
 
 
@@ -89,20 +101,29 @@ async def observe_and_plan(
         return make_plan(desired, live, options)
     estimates: dict[str, Money] = {}
     history: dict[str, list[Order]] = {}
+    unreadable: dict[str, str] = {}
 
+    # One subscription's failed read (after the client's retries) is that
+    # subscription's error, not the run's: the others are still planned (section 5).
     async def price(sub_id: str, customer_id: str) -> None:
-        estimates[sub_id] = await client.estimate_renewal(customer_id, sub_id)
+        try:
+            estimates[sub_id] = await client.estimate_renewal(customer_id, sub_id)
+        except ApiError as err:
+            unreadable[sub_id] = f"renewal price: {err}"
 
     async def withdrawn(sub_id: str) -> None:
-        history[sub_id] = [
-            o
-            async for o in client.iter_orders(
-                subscription_id=sub_id, status=OrderStatus.CANCELLED.value
-            )
-            if o.type is OrderType.CANCELLATION
-        ]
+        try:
+            history[sub_id] = [
+                o
+                async for o in client.iter_orders(
+                    subscription_id=sub_id, status=OrderStatus.CANCELLED.value
+                )
+                if o.type is OrderType.CANCELLATION
+            ]
+        except ApiError as err:
+            unreadable[sub_id] = f"cancellation history: {err}"
 
-    async with anyio.create_task_group() as tg:
+    async with task_group() as tg:
         for sub_id, customer_id in to_price.items():
             tg.start_soon(price, sub_id, customer_id)
         for sub_id in to_cancel:
@@ -117,5 +138,6 @@ async def observe_and_plan(
         unmanaged_count=live.unmanaged_count,
         unmanaged_renewing=live.unmanaged_renewing,
         unmanaged_stuck=live.unmanaged_stuck,
+        unreadable=unreadable,
     )
     return make_plan(desired, complete, options)

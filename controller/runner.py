@@ -18,6 +18,7 @@ from typing import Literal
 import anyio
 import click
 
+from controller.apply.lock import DEFAULT_LOCK, DEFAULT_WAIT_SECONDS, apply_lock
 from controller.errors import (
     EXIT_CHANGES,
     EXIT_ERROR,
@@ -153,6 +154,7 @@ def run_apply(
     wait_seconds: float | None,
     concurrency: int,
     journal_path: Path | None,
+    lock_wait: float = DEFAULT_WAIT_SECONDS,
 ) -> int:
     # Lazy: the executor and its journal are not needed by plan (~0.15 s of imports).
     from controller.apply.journal import Journal  # noqa: PLC0415
@@ -204,7 +206,12 @@ def run_apply(
             )
 
     try:
-        result = anyio.run(go)
+        # One apply at a time in this folder (controller/apply/lock.py); the specs and
+        # options are already known good, so a waiting run never holds a bad config.
+        with apply_lock(
+            DEFAULT_LOCK, wait_seconds=lock_wait, on_wait=None if common.quiet else _echo_err
+        ):
+            result = anyio.run(go)
     except GuardError as err:
         progress.stop()
         if common.summary is not None:

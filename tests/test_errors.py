@@ -34,3 +34,14 @@ def test_spec_errors_sorted() -> None:
     errs = SpecErrors([SpecProblem("b.yaml", 1, 1, "x"), SpecProblem("a.yaml", 9, 2, "y")])
     assert str(errs).splitlines() == ["a.yaml:9:2: y", "b.yaml:1:1: x"]
     assert shorten("a\n  b") == "a b"
+
+
+def test_server_text_cannot_carry_terminal_escapes() -> None:
+    # Regression: an error body's ANSI escapes and NUL reached stderr verbatim.
+    err = NotFound("gone \x1b[2J\x1b[31mred\x00 \u202eevil", correlation_id="c\x1b]0;x\x07")
+    text = str(err)
+    assert "\x1b" not in text
+    assert "\x00" not in text
+    assert "\u202e" not in text
+    assert "\x07" not in text
+    assert "gone ?[2J?[31mred?" in text

@@ -16,7 +16,7 @@ from typing import TypeVar
 import anyio
 
 from controller.apply.journal import Journal
-from controller.errors import ControllerError
+from controller.errors import ApiClientError, ControllerError, NotFound, Unauthorized
 from controller.marketplace.client import MarketplaceClient
 from controller.marketplace.models import (
     ATTR_CANCELLATION_REASON,
@@ -27,9 +27,11 @@ from controller.marketplace.models import (
     Order,
     OrderStatus,
     OrderType,
+    SubscriptionStatus,
 )
 from controller.plan.model import Action, Plan, Step, SubscriptionPlan
 from controller.plan.outcome import Outcome, StepOutcome
+from controller.taskgroups import task_group
 
 T = TypeVar("T")
 
@@ -73,7 +75,7 @@ class Executor:
             async with limiter:
                 await self._run_subscription(sub)
 
-        async with anyio.create_task_group() as tg:
+        async with task_group() as tg:
             for sub in plan.subscriptions:
                 if sub.steps:
                     tg.start_soon(one, sub)
@@ -113,6 +115,18 @@ class Executor:
                     )
                 return
             self._record(outcome)
+            if step.action is Action.CANCEL and created is None:
+                # Cancelled meanwhile by someone else: nothing left to approve.
+                for later in sub.steps[index + 1 :]:
+                    self._record(
+                        StepOutcome(
+                            subscriptionId=sub.id,
+                            action=later.action,
+                            outcome=Outcome.NOT_ATTEMPTED,
+                            message="not needed: the subscription is already cancelled",
+                        )
+                    )
+                return
             if outcome.outcome is Outcome.IN_PROGRESS and step.action is not Action.APPROVE:
                 # The marketplace is still working on this subscription (e.g. a renewal
                 # order not completed): later steps wait for the next run.
@@ -147,10 +161,15 @@ class Executor:
         return await self._order_code(sub, step, created, approve=False), created
 
     async def _attempt(
-        self, sub_id: str, step: Step, call: Callable[[], Awaitable[T]], order_id: str | None = None
+        self,
+        sub_id: str,
+        step: Step,
+        call: Callable[[], Awaitable[T]],
+        order_id: str | None = None,
+        request_id: str | None = None,
     ) -> tuple[int, T]:
         """Run one write with its journal entry opened first; a failure closes it."""
-        handle = self.journal.start(sub_id, step.action.value, order_id)
+        handle = self.journal.start(sub_id, step.action.value, order_id, request_id=request_id)
         try:
             return handle, await call()
         except ControllerError as err:
@@ -189,12 +208,18 @@ class Executor:
     async def _place(
         self, sub: SubscriptionPlan, step: Step, kind: OrderType, attrs: dict[str, str]
     ) -> tuple[Order, str | None, bool]:
+        request_id = self.client.new_request_id()
         handle, result = await self._attempt(
             sub.id,
             step,
             lambda: self.client.place_order(
-                kind, customer_id=step.customerId, subscription_id=sub.id, attributes=attrs
+                kind,
+                customer_id=step.customerId,
+                subscription_id=sub.id,
+                attributes=attrs,
+                request_id=request_id,
             ),
+            request_id=request_id,
         )
         order = result.order
         note = result.outcome.value
@@ -213,6 +238,13 @@ class Executor:
         last: Order | None = None
         cid: str | None = None
         for term in range(terms):
+            # Level-triggered, right before spending money: another run (a second CI
+            # runner, or one whose plan went stale while this one waited) may have
+            # renewed this subscription since the plan was made. Renewals complete at
+            # once, so the marketplace's open-order refusal cannot catch that.
+            done = await self._renewed_elsewhere(sub, step, term, terms)
+            if done is not None:
+                return done
             order, cid, existed = await self._place(
                 sub, step, OrderType.RENEWAL, self._attributes(sub)
             )
@@ -230,10 +262,6 @@ class Executor:
                     orderNumber=order.orderNumber,
                     correlationId=cid,
                 )
-            if term + 1 < terms and await self._renewed_through(sub.id, step):
-                # The marketplace's calendar reached the target sooner than the plan's
-                # estimate (month-end anchoring): a further term would be paid for nothing.
-                break
         return StepOutcome(
             subscriptionId=sub.id,
             action=step.action,
@@ -244,16 +272,58 @@ class Executor:
             correlationId=cid,
         )
 
-    async def _renewed_through(self, sub_id: str, step: Step) -> bool:
-        if step.renewThrough is None:
-            return False
-        live = await self.client.get_subscription(sub_id)
-        return live.expirationDate is not None and live.expirationDate >= step.renewThrough
+    async def _renewed_elsewhere(
+        self, sub: SubscriptionPlan, step: Step, term: int, terms: int
+    ) -> StepOutcome | None:
+        """The outcome if the subscription already expires on or after the target.
 
-    async def _cancel(self, sub: SubscriptionPlan, step: Step) -> tuple[StepOutcome, Order]:
+        Asked before every term: before the first, another run may have renewed since
+        the plan; before a later one, the marketplace's calendar may have reached
+        ``renewThrough`` sooner than the plan's estimate (month-end anchoring). Either
+        way a further term would be paid for nothing.
+        """
+        target = step.renewThrough or step.newExpiry
+        if target is None:
+            return None
+        live = await self.client.get_subscription(sub.id)
+        if live.expirationDate is None or live.expirationDate < target:
+            return None
+        how = (
+            "renewed elsewhere since the plan"
+            if term == 0
+            else f"the target {target.isoformat()} was reached"
+        )
+        return StepOutcome(
+            subscriptionId=sub.id,
+            action=step.action,
+            outcome=Outcome.SUCCEEDED,
+            message=f"already renewed through {live.expirationDate.isoformat()} after {term} of "
+            f"{terms} renewal(s) by this run ({how}); no further order placed",
+            correlationId=self.client.last_correlation_id,
+        )
+
+    async def _cancel(self, sub: SubscriptionPlan, step: Step) -> tuple[StepOutcome, Order | None]:
         assert step.reason is not None
         attrs = {**self._attributes(sub), ATTR_CANCELLATION_REASON: step.reason}
-        order, cid, existed = await self._place(sub, step, OrderType.CANCELLATION, attrs)
+        try:
+            order, cid, existed = await self._place(sub, step, OrderType.CANCELLATION, attrs)
+        except ApiClientError as err:
+            if isinstance(err, NotFound | Unauthorized):
+                raise
+            # Refused: maybe another run's cancellation completed since the plan (the
+            # open order is gone and the subscription terminated). Live state decides.
+            live = await self.client.get_subscription(sub.id)
+            if live.status not in (SubscriptionStatus.TERMINATED, SubscriptionStatus.REMOVED):
+                raise
+            done = StepOutcome(
+                subscriptionId=sub.id,
+                action=step.action,
+                outcome=Outcome.SUCCEEDED,
+                message=f"already cancelled (live status {live.status.value}, changed since "
+                "the plan); no order placed",
+                correlationId=self.client.last_correlation_id,
+            )
+            return done, None
         message = (
             f"cancellation order {_name(order)} already open; using it"
             if existed

@@ -1,7 +1,8 @@
 """The journal: JSON Lines, one line per write attempted (DESIGN.md section 7).
 
 Each line: time, subscription, action, orderId, orderNumber, correlationId, outcome,
-message, revision. Secrets never reach it (it is built from plan data and API ids).
+message, revision; order placements also carry the ``requestId`` attribute of the
+order. Secrets never reach it (it is built from plan data and API ids).
 
 A line is appended (flushed and fsynced) once the write's outcome is known. So that
 a run killed mid-write still leaves a true record, every write in flight is also
@@ -12,6 +13,7 @@ into lines with outcome ``interrupted`` before doing anything else.
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import itertools
 import json
 import os
@@ -19,13 +21,23 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
+
+from controller.errors import ControllerError
 
 OUTCOME_INTERRUPTED = "interrupted"
 
 
 def _utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+class JournalError(ControllerError):
+    """The journal cannot be written; no marketplace write goes out without its record."""
+
+    def __init__(self, path: Path, err: OSError) -> None:
+        reason = "it is a symlink" if err.errno == errno.ELOOP else err.strerror or str(err)
+        super().__init__(f"cannot write the journal {path}: {reason}")
 
 
 @dataclass
@@ -55,16 +67,30 @@ class Journal:
         side.unlink()
         return len(lines)
 
-    def start(self, subscription: str, action: str, order_id: str | None = None) -> int:
-        """Note a write about to be sent; returns a handle for ``finish``."""
+    def start(
+        self,
+        subscription: str,
+        action: str,
+        order_id: str | None = None,
+        *,
+        request_id: str | None = None,
+    ) -> int:
+        """Note a write about to be sent; returns a handle for ``finish``.
+
+        ``request_id`` is the ``requestId`` attribute an order placement carries: it is
+        recorded before the POST, so even an ``interrupted`` or failed line (no order
+        id known) names the order it may have created.
+        """
         handle = next(self._ids)
-        entry = {
+        entry: dict[str, Any] = {
             "time": self.clock().isoformat(),
             "subscription": subscription,
             "action": action,
             "orderId": order_id,
             "revision": self.revision,
         }
+        if request_id is not None:
+            entry["requestId"] = request_id
         with self._lock:
             self._inflight[handle] = entry
             self._write_inflight()
@@ -95,14 +121,32 @@ class Journal:
             self._append(entry)
             self._write_inflight()
 
+    def ensure_writable(self) -> None:
+        """Raise JournalError now, before any write, if the journal cannot be appended to."""
+        if self.path is not None:
+            self._open_append().close()
+
+    def _open_append(self) -> IO[str]:
+        assert self.path is not None
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            # O_NOFOLLOW: a symlink planted at the journal's path (say, committed under
+            # .subctl/) must not make us append to whatever it points to.
+            flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW
+            return os.fdopen(os.open(self.path, flags, 0o644), "a", encoding="utf-8")
+        except OSError as err:
+            raise JournalError(self.path, err) from None
+
     def _append(self, entry: dict[str, Any]) -> None:
         if self.path is None:
             return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self.path.open("a", encoding="utf-8") as fh:
-            fh.write(json.dumps(entry, sort_keys=True) + "\n")
-            fh.flush()
-            os.fsync(fh.fileno())
+        with self._open_append() as fh:
+            try:
+                fh.write(json.dumps(entry, sort_keys=True) + "\n")
+                fh.flush()
+                os.fsync(fh.fileno())
+            except OSError as err:
+                raise JournalError(self.path, err) from None
 
     def _write_inflight(self) -> None:
         side = self.inflight_path
@@ -111,11 +155,15 @@ class Journal:
         if not self._inflight:
             side.unlink(missing_ok=True)
             return
-        side.parent.mkdir(parents=True, exist_ok=True)
         tmp = side.with_name(side.name + ".tmp")
         text = "".join(json.dumps(e, sort_keys=True) + "\n" for e in self._inflight.values())
-        with tmp.open("w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        tmp.replace(side)
+        try:
+            side.parent.mkdir(parents=True, exist_ok=True)
+            tmp.unlink(missing_ok=True)  # never write through a planted symlink
+            with tmp.open("x", encoding="utf-8") as fh:
+                fh.write(text)
+                fh.flush()
+                os.fsync(fh.fileno())
+            tmp.replace(side)  # replaces a symlink itself, never its target
+        except OSError as err:
+            raise JournalError(side, err) from None

@@ -87,6 +87,7 @@ async def apply(
     check_max_cancellations(plan, options.max_cancellations)
     if plan.has_changes and not confirm(plan):
         raise GuardError("apply not confirmed; nothing was written")
+    journal.ensure_writable()  # before recovering or writing anything
     journal.recover()
     executor = Executor(
         client,

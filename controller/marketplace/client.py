@@ -306,8 +306,13 @@ class MarketplaceClient:
         customer_id: str,
         subscription_id: str,
         attributes: Mapping[str, str],
+        request_id: str | None = None,
     ) -> PlaceResult:
-        """Place a renewal or cancellation at most once; see ``ordering.py``."""
+        """Place a renewal or cancellation at most once; see ``ordering.py``.
+
+        ``request_id`` (from ``new_request_id``) lets the caller record it before the
+        POST is sent, so a run killed mid-placement can still be joined to its order.
+        """
         order_type = OrderType(order_type)
         if order_type not in (OrderType.RENEWAL, OrderType.CANCELLATION):
             raise ValueError(f"subctl places renewal and cancellation orders, not {order_type}")
@@ -320,5 +325,9 @@ class MarketplaceClient:
             customer_id=customer_id,
             subscription_id=subscription_id,
             attributes=dict(attributes),
-            request_id=self._request_ids(),
+            request_id=request_id or self._request_ids(),
         )
+
+    def new_request_id(self) -> str:
+        """A fresh ``requestId`` for one order placement (see ``place_order``)."""
+        return self._request_ids()

@@ -2,8 +2,9 @@
 
 Bottom of the client pipeline (client -> retry -> auth -> exchange -> httpx). For every
 request it: takes a concurrency slot and a rate token (``limits.py``), counts the call
-under its method and path template, sends it with the settings' timeouts, reads the
-body with a size bound, logs one redacted DEBUG line on ``subctl.api`` (method, path,
+under its method and path template, sends it with the settings' timeouts (and a deadline for
+the whole exchange, so a slow drip cannot hold it forever), reads the body with a
+size bound, logs one redacted DEBUG line on ``subctl.api`` (method, path,
 status, correlation id, duration: never headers, tokens or credentials), and turns
 every failure into our error tree (``errors_map.py``). It returns the parsed JSON.
 
@@ -24,8 +25,10 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
+import anyio
 import httpx
 
+from controller.errors import ApiUnavailable
 from controller.marketplace.errors_map import (
     CORRELATION_HEADER,
     error_from_response,
@@ -136,14 +139,27 @@ class Exchange:
             self.counter.add(f"{method} {template}")
             started = time.perf_counter()
             try:
-                response = await self._http.send(request, stream=True)
-                try:
-                    limit = (
-                        self._settings.max_body_bytes if response.is_success else _MAX_ERROR_BODY
-                    )
-                    raw, overflow = await _read_bounded(response, limit)
-                finally:
-                    await response.aclose()
+                # httpx's read timeout is per read: a server dripping one byte a second
+                # never trips it. The whole exchange gets a deadline of its own.
+                with anyio.fail_after(self._settings.request_timeout):
+                    response = await self._http.send(request, stream=True)
+                    try:
+                        limit = (
+                            self._settings.max_body_bytes
+                            if response.is_success
+                            else _MAX_ERROR_BODY
+                        )
+                        raw, overflow = await _read_bounded(response, limit)
+                    finally:
+                        await response.aclose()
+            except TimeoutError:
+                log.debug("%s %s -> no complete answer in time", method, shown)
+                _last_correlation_id.set(None)
+                raise ApiUnavailable(
+                    f"timed out: no complete answer within {self._settings.request_timeout:g}s",
+                    method=method,
+                    path=path,
+                ) from None
             except httpx.DecodingError:
                 # An answer came (so a write may have happened) but its encoding is broken.
                 log.debug("%s %s -> undecodable body", method, shown)

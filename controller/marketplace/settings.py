@@ -91,7 +91,8 @@ class ApiSettings:
     embedded: bool = False
     page_size: int = 100
     connect_timeout: float = 10.0
-    read_timeout: float = 30.0
+    read_timeout: float = 30.0  # between two reads; a slow drip never trips it...
+    request_timeout: float = 120.0  # ...so this bounds one whole exchange, body included
     max_concurrency: int = 8
     max_rate: float = DEFAULT_MAX_RATE  # requests per second, client-wide (SUBCTL_MAX_RATE)
     rate_burst: float | None = None  # requests that may go at once; None: a second's worth
@@ -112,6 +113,8 @@ class ApiSettings:
             raise ConfigError(f"max rate must be a positive number, not {self.max_rate}")
         if self.rate_burst is not None and self.rate_burst < 1:
             raise ConfigError(f"rate burst must be at least 1, not {self.rate_burst}")
+        if min(self.connect_timeout, self.read_timeout, self.request_timeout) <= 0:
+            raise ConfigError("timeouts must be positive")
         if self.retry_attempts < 1 or self.order_post_attempts < 1:
             raise ConfigError("attempt counts must be at least 1")
 

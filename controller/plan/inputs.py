@@ -30,6 +30,9 @@ class LiveState:
     unmanaged_count: int = 0
     unmanaged_renewing: tuple[Subscription, ...] = ()
     unmanaged_stuck: tuple[Order, ...] = ()  # open orders of undeclared subscriptions, old
+    # Declared subscriptions whose extra reads (renewal price, cancellation history)
+    # failed: id -> why. Each gets an error and no step; the others are still planned.
+    unreadable: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -44,6 +44,7 @@ class IssueCode(StrEnum):
     PROTECTED = "protected"
     UNKNOWN_PERIOD = "unknown-period"
     STILL_PROCESSING = "still-processing"
+    UNREADABLE = "unreadable"  # a read this subscription needed failed; retried next run
 
 
 class ProgressKind(StrEnum):

@@ -108,6 +108,11 @@ def _plan_one(
 
     if sub is None:
         return error(IssueCode.NOT_FOUND, f"subscription {d.id} not found in the marketplace")
+    if d.id in live.unreadable:
+        return error(
+            IssueCode.UNREADABLE,
+            f"could not read its live state ({live.unreadable[d.id]}); nothing done this run",
+        )
     today = options.now.date()
     renewal_day = sub.renewalDate or sub.expirationDate
     base = base.model_copy(

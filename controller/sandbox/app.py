@@ -23,6 +23,7 @@ import hmac
 import json
 import logging
 import secrets
+from collections import Counter
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -317,6 +318,7 @@ async def order(request: Request) -> Response:
 def create_app(store: Store, config: SandboxConfig | None = None) -> Starlette:
     config = config or SandboxConfig()
     store.vendor_delay = config.vendor_delay  # the store settles the vendor with it
+    injected: Counter[str] = Counter()  # faults injected, by kind (reported by serve)
     routes = [
         Route("/token", token, methods=["POST"]),
         Route("/subscriptions", list_subscriptions, methods=["GET"]),
@@ -333,11 +335,12 @@ def create_app(store: Store, config: SandboxConfig | None = None) -> Starlette:
             # Sandbox-only call counting (GET /_sandbox/stats), outside latency and faults.
             Middleware(StatsLayer, subscription_key=config.subscription_key, stats=stats),
             Middleware(_CorrelationLayer, store=store),
-            Middleware(FaultMiddleware, config=config, clock=store.clock),
+            Middleware(FaultMiddleware, config=config, clock=store.clock, injected=injected),
         ],
         exception_handlers={Refused: _on_refused, HTTPException: _on_http},
     )
     app.state.store = store
     app.state.config = config
     app.state.stats = stats
+    app.state.faults_injected = injected
     return app

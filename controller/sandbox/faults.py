@@ -21,6 +21,7 @@ import fnmatch
 import json
 import random
 import threading
+from collections import Counter
 
 import anyio
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -48,12 +49,15 @@ def is_write(method: str, path: str) -> bool:
 class FaultPlan:
     """Decides, request by request, whether and how to fail. Deterministic for a seed."""
 
-    def __init__(self, config: SandboxConfig) -> None:
+    def __init__(self, config: SandboxConfig, injected: Counter[str] | None = None) -> None:
         self._rate = config.fault_rate
         self._kinds = config.fault_kinds
         self._match = config.fault_match
         self._random = random.Random(config.fault_seed)
         self._lock = threading.Lock()
+        # How many of each kind were injected: `sandbox serve` reports it on exit, so a
+        # reliability run can say how hard it was hit.
+        self.injected: Counter[str] = Counter() if injected is None else injected
 
     def draw(self, method: str, path: str) -> str | None:
         if self._rate <= 0 or not self._kinds:
@@ -65,13 +69,21 @@ class FaultPlan:
         with self._lock:
             if not kinds or self._random.random() >= self._rate:
                 return None
-            return self._random.choice(kinds)
+            kind = self._random.choice(kinds)
+            self.injected[kind] += 1
+            return kind
 
 
 class FaultMiddleware:
-    def __init__(self, app: ASGIApp, config: SandboxConfig, clock: Clock) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        config: SandboxConfig,
+        clock: Clock,
+        injected: Counter[str] | None = None,
+    ) -> None:
         self.app = app
-        self.plan = FaultPlan(config)
+        self.plan = FaultPlan(config, injected)
         self.latency = config.latency_ms / 1000.0
         self.retry_after = config.retry_after_seconds
         self.clock = clock

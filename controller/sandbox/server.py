@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import socket
 import sys
+from collections import Counter
 from pathlib import Path
 from typing import TextIO
 
@@ -77,7 +78,21 @@ def serve(
                 app, log_level="warning", access_log=False, lifespan="off", log_config=None
             )
         )
-        server.run(sockets=[sock])
+        try:
+            server.run(sockets=[sock])
+        finally:
+            # In a finally: uvicorn re-raises the signal that stopped it (Ctrl-C/SIGINT).
+            _report_faults(app.state.faults_injected, config)
     finally:
         store.close()
     return 0
+
+
+def _report_faults(injected: Counter[str], config: SandboxConfig) -> None:
+    """One stderr line counting the faults injected, for reliability runs to quote."""
+    if config.fault_rate <= 0:
+        return
+    kinds = ", ".join(f"{k}={n}" for k, n in sorted(injected.items())) or "none"
+    print(
+        f"sandbox injected {sum(injected.values())} fault(s): {kinds}", file=sys.stderr, flush=True
+    )

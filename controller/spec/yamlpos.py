@@ -14,6 +14,7 @@ leading zero is not read as octal.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -56,6 +57,9 @@ _SCALAR_TAGS = frozenset({_STR, _INT, _FLOAT, _BOOL, _NULL, _TIME})
 _TRUE = frozenset({"true", "True", "TRUE"})
 _FALSE = frozenset({"false", "False", "FALSE"})
 _BOM = b"\xef\xbb\xbf"
+# C0 controls but tab and newline, DEL, C1 controls, and the bidi overrides/isolates
+# that make text display differently from what it is ("trojan source").
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 # Only its stateless scalar helpers are used (int, float, timestamp forms).
 _SCALARS = SafeConstructor()
@@ -209,6 +213,10 @@ class _Builder:
                     )
                 raise _refused_tag(key_node, tag)
             name = key_node.value
+            if _CONTROL.search(name) is not None:
+                # Never echo it: the key would be shown in "unknown field" messages.
+                self._problem(key_node, "control character in a mapping key; refused")
+                continue
             mark = key_node.start_mark
             if name in first_line:
                 message = f"duplicate key '{name}' (first at line {first_line[name]})"
@@ -219,7 +227,7 @@ class _Builder:
             keys[child] = (mark.line + 1, mark.column + 1)
             if type(value_node) is ScalarNode:
                 value_tag = value_node.tag
-                if value_tag == _STR:
+                if value_tag == _STR and _CONTROL.search(value_node.value) is None:
                     out[name] = value_node.value
                 else:
                     out[name] = self._scalar(value_node)
@@ -246,6 +254,15 @@ class _Builder:
 
     def _scalar(self, node: ScalarNode) -> Any:
         tag, text = node.tag, node.value
+        bad = _CONTROL.search(text)
+        if bad is not None:
+            # YAML's double-quoted escapes (\e, \0, \x9b) let any of these in; they would
+            # reach terminals (plan output) and the marketplace's order attributes.
+            self._problem(
+                node,
+                f"control character U+{ord(bad.group()):04X} in a value; "
+                "terminal escapes, NUL and bidi controls are not allowed",
+            )
         if tag == _STR:
             return text
         if tag == _NULL:

@@ -1,0 +1,140 @@
+"""The apply lock: one ``subctl apply`` at a time per working folder (``.subctl/apply.lock``).
+
+Two applies on one machine would plan from the same live state and race each other's
+writes; they would also share the journal and its ``.inflight`` sidecar, and one run's
+recovery would turn the other's writes in flight into "interrupted" lines. So
+``run_apply`` holds this lock around the whole apply, after the specs are validated.
+
+Mechanism: ``fcntl.flock(LOCK_EX | LOCK_NB)`` on the lock file. The kernel drops a
+flock when its holder dies (even by SIGKILL), so a dead holder never blocks anyone:
+the file left behind is only a note. Inside it the holder writes its pid, host and
+start time, so the message of a waiting run can name who holds it.
+
+Choice (documented in docs/reliability.md): the second process waits a bounded time
+(``wait_seconds``, default 30 s), polling; if the lock frees up in time it proceeds
+(planning from the live state the first run left), otherwise it exits 1 with a
+message naming the holder. A lock held longer than ``stale_after`` by a live process
+is reported as probably stuck, but never broken: a live holder may still be writing.
+
+Across machines (two CI runners) this lock cannot help; there the marketplace's own
+rule holds: a second open order of one type is refused, and the client treats that
+as "already open" (controller/marketplace/ordering.py).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import errno
+import fcntl
+import json
+import os
+import socket
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Any
+
+from controller.errors import ControllerError
+
+DEFAULT_LOCK = Path(".subctl") / "apply.lock"
+DEFAULT_WAIT_SECONDS = 30.0
+STALE_AFTER_SECONDS = 6 * 3600.0
+POLL_SECONDS = 0.2
+
+
+class LockError(ControllerError):
+    """The apply lock cannot be taken at all (no permission, no locking support)."""
+
+
+class LockBusy(LockError):
+    """Another apply holds the lock and did not release it in time (exit 1)."""
+
+
+def _try_lock(fh: IO[str], path: Path) -> bool:
+    """Take the lock without blocking; False if someone else holds it."""
+    try:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    except OSError as err:  # e.g. ENOLCK on a network filesystem without locks
+        raise LockError(f"cannot lock {path}: {err.strerror or err}") from None
+    return True
+
+
+def _holder(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8") or "{}")
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _describe(info: dict[str, Any], now: float, stale_after: float) -> str:
+    if not info:
+        return "another subctl apply"
+    who = f"subctl apply (pid {info.get('pid')} on {info.get('host')}"
+    started = info.get("started")
+    if isinstance(started, int | float):
+        age = now - started
+        who += f", running {age:.0f}s"
+        if age > stale_after:
+            who += "; probably stuck, check that process"
+    return who + ")"
+
+
+@contextmanager
+def apply_lock(
+    path: Path = DEFAULT_LOCK,
+    *,
+    wait_seconds: float = DEFAULT_WAIT_SECONDS,
+    stale_after: float = STALE_AFTER_SECONDS,
+    clock: Callable[[], float] = time.monotonic,
+    wall: Callable[[], float] = time.time,
+    sleep: Callable[[float], None] = time.sleep,
+    on_wait: Callable[[str], None] | None = None,
+) -> Iterator[None]:
+    """Hold the apply lock for the ``with`` block; raise ``LockBusy`` after waiting."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Opened without truncating: the holder's note must survive until we own the lock.
+        # O_NOFOLLOW: a symlink committed as .subctl/apply.lock must not make us truncate
+        # whatever it points to.
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+        fh: IO[str] = os.fdopen(fd, "a+", encoding="utf-8")
+    except OSError as err:
+        reason = "it is a symlink" if err.errno == errno.ELOOP else err.strerror or str(err)
+        raise LockError(f"cannot open the apply lock {path}: {reason}") from None
+    try:
+        deadline = clock() + max(0.0, wait_seconds)
+        told = False
+        while not _try_lock(fh, path):
+            holder = _describe(_holder(path), wall(), stale_after)
+            if clock() >= deadline:
+                raise LockBusy(
+                    f"another apply is running here: {holder} holds {path}; waited "
+                    f"{wait_seconds:g}s. Run again when it has finished"
+                )
+            if not told and on_wait is not None:
+                on_wait(f"waiting up to {wait_seconds:g}s for {holder} to release {path}")
+                told = True
+            sleep(min(POLL_SECONDS, max(0.0, deadline - clock())))
+        note = {
+            "pid": os.getpid(),
+            "host": socket.gethostname(),
+            "started": wall(),
+            "startedAt": dt.datetime.fromtimestamp(wall(), dt.UTC).isoformat(),
+        }
+        fh.seek(0)
+        fh.truncate()
+        fh.write(json.dumps(note) + "\n")
+        fh.flush()
+        try:
+            yield
+        finally:
+            fh.seek(0)
+            fh.truncate()  # the note goes; the file stays (unlinking would race a waiter)
+            fh.flush()
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+    finally:
+        fh.close()

@@ -1,0 +1,114 @@
+"""The apply lock: exclusive, bounded wait, freed by the kernel when its holder dies."""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from controller.apply.lock import LockBusy, LockError, apply_lock
+
+HOLD = """
+import fcntl, sys, time
+fh = open(sys.argv[1], "a+")
+fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+fh.write('{"pid": 1, "host": "elsewhere", "started": 0}')
+fh.flush()
+print("locked", flush=True)
+time.sleep(60)
+"""
+
+
+def test_holder_note_then_cleared(tmp_path: Path) -> None:
+    path = tmp_path / ".subctl" / "apply.lock"
+    with apply_lock(path, wait_seconds=0):
+        note = json.loads(path.read_text())
+        assert note["pid"] == os.getpid()
+        assert "started" in note
+    assert path.read_text() == ""
+
+
+def test_second_holder_refused_after_bounded_wait(tmp_path: Path) -> None:
+    path = tmp_path / "apply.lock"
+    waits: list[str] = []
+    with apply_lock(path, wait_seconds=0):
+        started = time.monotonic()
+        with (
+            pytest.raises(LockBusy, match=r"another apply is running here: .*pid"),
+            apply_lock(path, wait_seconds=0.5, on_wait=waits.append),
+        ):
+            pass
+        assert 0.4 <= time.monotonic() - started < 5
+    assert len(waits) == 1
+
+
+def test_waiter_proceeds_once_free(tmp_path: Path) -> None:
+    path = tmp_path / "apply.lock"
+    holding = threading.Event()
+    release = threading.Event()
+
+    def holder() -> None:
+        with apply_lock(path, wait_seconds=0):
+            holding.set()
+            release.wait(10)
+
+    thread = threading.Thread(target=holder)
+    thread.start()
+    assert holding.wait(10)
+    threading.Timer(0.3, release.set).start()
+    with apply_lock(path, wait_seconds=10):
+        assert json.loads(path.read_text())["pid"] == os.getpid()
+    thread.join(10)
+
+
+def test_lock_of_a_killed_holder_is_free(tmp_path: Path) -> None:
+    path = tmp_path / "apply.lock"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", HOLD, str(path)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert proc.stdout is not None
+        assert proc.stdout.readline().strip() == "locked"
+        with pytest.raises(LockBusy, match="elsewhere"), apply_lock(path, wait_seconds=0):
+            pass
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(10)
+        with apply_lock(path, wait_seconds=0):  # no stale-lock wait: the kernel freed it
+            assert json.loads(path.read_text())["pid"] == os.getpid()
+    finally:
+        proc.kill()
+        proc.communicate(timeout=10)
+
+
+def test_no_locking_support_is_a_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def unsupported(fd: int, op: int) -> None:
+        raise OSError(errno.ENOLCK, "No locks available")
+
+    monkeypatch.setattr(fcntl, "flock", unsupported)
+    with (
+        pytest.raises(LockError, match=r"cannot lock .*: No locks available"),
+        apply_lock(tmp_path / "apply.lock", wait_seconds=0),
+    ):
+        pass
+
+
+def test_a_planted_symlink_is_not_truncated(tmp_path: Path) -> None:
+    # Regression: a symlink committed at .subctl/apply.lock made apply truncate its target.
+    precious = tmp_path / "precious.txt"
+    precious.write_text("keep me\n")
+    link = tmp_path / "apply.lock"
+    link.symlink_to(precious)
+    with pytest.raises(LockError, match="it is a symlink"), apply_lock(link, wait_seconds=0):
+        pass
+    assert precious.read_text() == "keep me\n"
