@@ -99,8 +99,12 @@ def crash_and_recover(
     started = time.monotonic()
     try:
         before = snapshot(db)
+        # The killed runs are slowed by the client's own rate cap as well as the
+        # sandbox's latency: with concurrent paging a run of 90 subscriptions can end
+        # within a second, before any kill lands among its writes.
+        slowed = {**env, "SUBCTL_MAX_RATE": "15"}
         killed, finished_early, left_inflight = _kill_runs(
-            _apply_cmd(sc.paths, journal), tmp_path, env, kills, rng, window
+            _apply_cmd(sc.paths, journal), tmp_path, slowed, kills, rng, window
         )
         runs, converged, final = 0, False, []
         for _ in range(MAX_FINAL_RUNS):
