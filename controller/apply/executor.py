@@ -106,42 +106,30 @@ class Executor:
                         orderId=order.id if order else step.orderId,
                     )
                 )
-                for later in sub.steps[index + 1 :]:
-                    self._record(
-                        StepOutcome(
-                            subscriptionId=sub.id,
-                            action=later.action,
-                            outcome=Outcome.NOT_ATTEMPTED,
-                            message=f"not attempted: {step.action.value} failed before it",
-                        )
-                    )
+                self._skip_rest(sub, index, f"not attempted: {step.action.value} failed before it")
                 return
             self._record(outcome)
             if step.action is Action.CANCEL and created is None:
                 # Cancelled meanwhile by someone else: nothing left to approve.
-                for later in sub.steps[index + 1 :]:
-                    self._record(
-                        StepOutcome(
-                            subscriptionId=sub.id,
-                            action=later.action,
-                            outcome=Outcome.NOT_ATTEMPTED,
-                            message="not needed: the subscription is already cancelled",
-                        )
-                    )
+                self._skip_rest(sub, index, "not needed: the subscription is already cancelled")
                 return
             if outcome.outcome is Outcome.IN_PROGRESS and step.action is not Action.APPROVE:
                 # The marketplace is still working on this subscription (e.g. a renewal
                 # order not completed): later steps wait for the next run.
-                for later in sub.steps[index + 1 :]:
-                    self._record(
-                        StepOutcome(
-                            subscriptionId=sub.id,
-                            action=later.action,
-                            outcome=Outcome.NOT_ATTEMPTED,
-                            message="left for the next run: an order is still in progress",
-                        )
-                    )
+                self._skip_rest(sub, index, "left for the next run: an order is still in progress")
                 return
+
+    def _skip_rest(self, sub: SubscriptionPlan, index: int, message: str) -> None:
+        """Record every step after ``index`` of ``sub`` as not attempted, and why."""
+        for later in sub.steps[index + 1 :]:
+            self._record(
+                StepOutcome(
+                    subscriptionId=sub.id,
+                    action=later.action,
+                    outcome=Outcome.NOT_ATTEMPTED,
+                    message=message,
+                )
+            )
 
     def _attributes(self, sub: SubscriptionPlan) -> dict[str, str]:
         attrs = {ATTR_PLACED_BY: PLACED_BY_SUBCTL, ATTR_SPEC_SOURCE: sub.source}
