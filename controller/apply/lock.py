@@ -41,6 +41,10 @@ DEFAULT_LOCK = Path(".subctl") / "apply.lock"
 DEFAULT_WAIT_SECONDS = 30.0
 STALE_AFTER_SECONDS = 6 * 3600.0
 POLL_SECONDS = 0.2
+# A holder takes the flock first and writes its note a moment later; a waiter that polls
+# in between would read an empty file. It stays quiet this long for the note to appear,
+# so its message can say who holds the lock.
+NOTE_GRACE_SECONDS = 1.0
 
 
 class LockError(ControllerError):
@@ -106,16 +110,19 @@ def apply_lock(
         reason = "it is a symlink" if err.errno == errno.ELOOP else err.strerror or str(err)
         raise LockError(f"cannot open the apply lock {path}: {reason}") from None
     try:
-        deadline = clock() + max(0.0, wait_seconds)
+        first = clock()
+        deadline = first + max(0.0, wait_seconds)
         told = False
         while not _try_lock(fh, path):
-            holder = _describe(_holder(path), wall(), stale_after)
+            info = _holder(path)
+            holder = _describe(info, wall(), stale_after)
             if clock() >= deadline:
                 raise LockBusy(
                     f"another apply is running here: {holder} holds {path}; waited "
                     f"{wait_seconds:g}s. Run again when it has finished"
                 )
-            if not told and on_wait is not None:
+            named = bool(info) or clock() - first >= NOTE_GRACE_SECONDS
+            if not told and named and on_wait is not None:
                 on_wait(f"waiting up to {wait_seconds:g}s for {holder} to release {path}")
                 told = True
             sleep(min(POLL_SECONDS, max(0.0, deadline - clock())))

@@ -51,6 +51,32 @@ def test_second_holder_refused_after_bounded_wait(tmp_path: Path) -> None:
     assert len(waits) == 1
 
 
+def test_wait_message_names_a_holder_that_writes_its_note_late(tmp_path: Path) -> None:
+    # Regression: the waiter polled between the holder's flock and its note, and said
+    # "another subctl apply" instead of naming the pid.
+    path = tmp_path / "apply.lock"
+    locked = threading.Event()
+
+    def holder() -> None:
+        with path.open("a+") as fh:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+            locked.set()
+            time.sleep(0.3)
+            fh.write('{"pid": 4242, "host": "here", "started": 0}')
+            fh.flush()
+            time.sleep(1.5)
+
+    thread = threading.Thread(target=holder)
+    thread.start()
+    assert locked.wait(10)
+    waits: list[str] = []
+    with pytest.raises(LockBusy), apply_lock(path, wait_seconds=0.9, on_wait=waits.append):
+        pass
+    thread.join(10)
+    assert len(waits) == 1, waits
+    assert "pid 4242" in waits[0], waits
+
+
 def test_waiter_proceeds_once_free(tmp_path: Path) -> None:
     path = tmp_path / "apply.lock"
     holding = threading.Event()
