@@ -27,7 +27,6 @@ from urllib.parse import quote
 
 import anyio
 import httpx
-import pydantic
 
 from controller.errors import (
     ApiClientError,
@@ -65,7 +64,7 @@ from controller.marketplace.settings import ApiSettings
 
 __all__ = ["MarketplaceClient", "PlaceOutcome", "PlaceResult", "make_http_client"]
 
-M = TypeVar("M", bound=pydantic.BaseModel)
+M = TypeVar("M")  # a live model or record
 T = TypeVar("T")
 
 SUBSCRIPTIONS_PATH = "/subscriptions"

@@ -40,6 +40,7 @@ from controller.errors import (
     Unauthorized,
     shorten,
 )
+from controller.marketplace.models import adapter
 
 CORRELATION_HEADER = "X-Correlation-ID"
 _NOT_FOUND_TEXT = "no entity has been found"
@@ -47,7 +48,7 @@ _NOT_FOUND_TEXT = "no entity has been found"
 _OPEN_ORDER_RE = re.compile(r"\b(already|open)\b", re.IGNORECASE)
 _MAX_RETRY_AFTER = 24 * 3600.0
 
-M = TypeVar("M", bound=pydantic.BaseModel)
+M = TypeVar("M")  # a live model or record (controller/marketplace/models.py)
 
 
 def error_message(body: bytes, status: int) -> str:
@@ -167,7 +168,7 @@ def parse_model(
 ) -> M:
     """Validate one live object; a mismatch is the server's fault: ApiProtocolError."""
     try:
-        return model.model_validate(data)
+        return adapter(model).validate_python(data)
     except pydantic.ValidationError as err:
         raise protocol_error(
             f"unexpected {model.__name__} in response: {describe_validation(err)}",

@@ -20,6 +20,7 @@ from pydantic import (
     WithJsonSchema,
     model_validator,
 )
+from pydantic.dataclasses import dataclass as pydantic_dataclass
 
 API_VERSION = "subctl/v1"
 KIND = "SubscriptionSet"
@@ -154,11 +155,17 @@ class SubscriptionSet(_Frozen):
     subscriptions: list[SubscriptionEntry] = Field(default_factory=list)
 
 
-class DesiredSubscription(_Frozen):
+@pydantic_dataclass(
+    frozen=True, slots=True, kw_only=True, config=ConfigDict(extra="forbid", strict=True)
+)
+class DesiredSubscription:
     """A declared subscription after ``defaults`` are merged and every rule is checked.
 
     This is what the planner reads. ``source`` is ``file:line`` of the declaration; it
     goes into plans and into the ``specSource`` attribute of orders subctl places.
+    A slotted pydantic dataclass rather than a BaseModel: a large repository declares
+    100,000 of them, and a BaseModel instance's own ``__dict__`` and fields-set cost
+    ~1.2 KB each. Same validation (strict, frozen, no extra fields).
     """
 
     id: Digits

@@ -50,7 +50,7 @@ async def sandbox(
 
 def declared(sub_id: str, **fields: object) -> DesiredSubscription:
     data: dict[str, object] = {"id": sub_id, "source": "s.yaml:3", "setName": "s", **fields}
-    return DesiredSubscription.model_validate(data)
+    return DesiredSubscription(**data)
 
 
 def options() -> PlanOptions:

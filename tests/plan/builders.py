@@ -66,7 +66,7 @@ def declared(sub_id: str = "1000177", **fields: Any) -> DesiredSubscription:
         if "autoRenew" not in fields:
             del data["autoRenew"]
         data.setdefault("cancellation", Cancellation(reason="Customer left"))
-    return DesiredSubscription.model_validate(data)
+    return DesiredSubscription(**data)
 
 
 def state(*subs: DesiredSubscription) -> DesiredState:

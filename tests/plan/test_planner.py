@@ -251,11 +251,26 @@ def test_renewal_horizon_warnings() -> None:
 
 
 def test_fingerprint_changes_with_live_state() -> None:
-    a = make_plan(state(declared("1")), live(live_sub("1")), options())
-    b = make_plan(state(declared("1")), live(live_sub("1", renewalStatus=False)), options())
-    c = make_plan(state(declared("1")), live(live_sub("1")), options())
+    wanted = state(declared("1", renewThrough=dt.date(2028, 3, 31)))
+    a = make_plan(wanted, live(live_sub("1")), options())
+    b = make_plan(wanted, live(live_sub("1", renewalStatus=False)), options())
+    c = make_plan(wanted, live(live_sub("1")), options())
+    assert a.subscriptions[0].steps
+    assert b.subscriptions[0].steps
     assert a.subscriptions[0].fingerprint != b.subscriptions[0].fingerprint
     assert a.subscriptions[0].fingerprint == c.subscriptions[0].fingerprint
+
+
+def test_only_touched_subscriptions_carry_a_fingerprint() -> None:
+    # The stale check reads fingerprints of subscriptions with steps only.
+    plan = make_plan(
+        state(declared("1"), declared("2", autoRenew=False)),
+        live(live_sub("1"), live_sub("2")),
+        options(),
+    )
+    in_sync, changed = plan.subscriptions
+    assert in_sync.fingerprint is None
+    assert changed.fingerprint
 
 
 def test_unmanaged_open_orders_are_flagged_stuck_too() -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from dataclasses import replace
 from typing import Any
 
 from controller.marketplace.models import Money
@@ -108,13 +109,12 @@ def plan_of(*decls: DesiredSubscription, unmanaged: int = 0, **live_fields: Any)
 def scaled(plan: Plan, times: int) -> Plan:
     """``plan`` with its subscriptions repeated ``times`` over under fresh ids, totals kept true."""
     subs = tuple(
-        sub.model_copy(
-            update={
-                "id": f"{sub.id}{i:06d}",
-                "steps": tuple(
-                    s.model_copy(update={"subscriptionId": f"{sub.id}{i:06d}"}) for s in sub.steps
-                ),
-            }
+        replace(
+            sub,
+            id=f"{sub.id}{i:06d}",
+            steps=tuple(
+                s.model_copy(update={"subscriptionId": f"{sub.id}{i:06d}"}) for s in sub.steps
+            ),
         )
         for i in range(times)
         for sub in plan.subscriptions

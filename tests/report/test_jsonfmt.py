@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from controller.plan.model import Plan
+from controller.plan.model import Plan, Totals
 from controller.plan.outcome import ApplyResult
 from controller.report.jsonfmt import render_apply_json, render_plan_json
 from tests.report.plans import apply_result, every_rule_plan
@@ -59,16 +59,15 @@ def test_dates_iso_money_strings(full: Plan) -> None:
 
 
 def test_maps_sorted_lists_kept(full: Plan) -> None:
-    shuffled = full.model_copy(
-        update={
-            "totals": full.totals.model_copy(
-                update={
-                    "byAction": dict(reversed(full.totals.byAction.items())),
-                    "cost": dict(reversed(full.totals.cost.items())),
-                }
-            )
+    # Built through validation, as the planner and a saved plan's loader build it.
+    totals = Totals.model_validate(
+        {
+            **full.totals.model_dump(),
+            "byAction": dict(reversed(full.totals.byAction.items())),
+            "cost": dict(reversed(full.totals.cost.items())),
         }
     )
+    shuffled = full.model_copy(update={"totals": totals})
     data = json.loads(render_plan_json(shuffled))
     assert list(data["totals"]["byAction"]) == sorted(full.totals.byAction)
     assert list(data["totals"]["cost"]) == ["EUR", "GBP"]

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from pydantic import TypeAdapter
 
 from controller.marketplace.models import Subscription
 from controller.report.specfile import (
@@ -18,6 +19,7 @@ from controller.report.specfile import (
     scalar,
 )
 from controller.spec.loader import check_specs
+from controller.spec.models import DesiredSubscription
 from tests.plan.builders import live_sub, order
 
 
@@ -27,7 +29,10 @@ def _load(tmp_path: Path, text: str) -> dict[str, dict[str, object]]:
     path.write_text(text, encoding="utf-8")
     report = check_specs([path])
     assert report.state is not None, report.problems
-    return {d.id: d.model_dump(exclude={"source", "setName"}) for d in report.state.subscriptions}
+    kept = TypeAdapter(DesiredSubscription)
+    return {
+        d.id: kept.dump_python(d, exclude={"source", "setName"}) for d in report.state.subscriptions
+    }
 
 
 def test_entry_rules_per_live_status() -> None:
