@@ -4,8 +4,9 @@ Used by the client's ``iter_subscriptions``/``iter_orders``. A pass reads the pa
 offset 0 first. When that page tells ``pagination.total``, the other offsets
 (``n, 2n, ...`` below the total, ``n`` the limit the server applied) are known at once,
 so they are fetched ``window`` at a time, concurrently (the client's ``Limits`` still
-bound what is in flight and the request rate), and their items are yielded in offset
-order once each window is in. Without a ``pagination`` block the pass walks one page
+bound what is in flight and the request rate); each page's items are parsed as soon as
+it arrives, while the server works on the others, and yielded in offset order once
+the window is in. Without a ``pagination`` block the pass walks one page
 after another instead. A pass stops at ``pagination.total``, or at an empty page, or
 at a page shorter than the limit the server applied (the server may cap ``limit``, so
 the ``pagination.limit`` it echoes is what counts, not the one we asked for). A stable
@@ -29,7 +30,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from typing import Any, TypeVar
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
 import anyio
 
@@ -70,22 +72,36 @@ def _applied(pagination: Pagination | None, page_size: int) -> int:
 
 def _last(data: list[object], pagination: Pagination | None, end: int, page_size: int) -> bool:
     """Whether the page that ended at offset ``end`` is the last of its pass."""
-    if not data or len(data) < _applied(pagination, page_size):
+    return _last_size(len(data), pagination, end, page_size)
+
+
+def _last_size(size: int, pagination: Pagination | None, end: int, page_size: int) -> bool:
+    if not size or size < _applied(pagination, page_size):
         return True
     return pagination is not None and end >= pagination.total
 
 
-async def _fetch_window(fetch: FetchPage, offsets: list[int], limit: int) -> list[Reply]:
-    """The pages at ``offsets``, fetched concurrently, in order. The first failure
+@dataclass(frozen=True)
+class _Page(Generic[T]):
+    items: list[T]  # parsed, in page order (duplicates of earlier pages not yet removed)
+    size: int  # items the server sent
+    pagination: Pagination | None
+
+
+async def _fetch_window(
+    fetch: FetchPage, offsets: list[int], limit: int, prepare: Callable[[Reply], _Page[T]]
+) -> list[_Page[T]]:
+    """The pages at ``offsets``, fetched concurrently and parsed as each one arrives (so
+    parsing overlaps the server's work on the others), in order. The first failure
     cancels the others and is raised as it is (not wrapped in an exception group)."""
-    replies: list[Reply | None] = [None] * len(offsets)
+    pages: list[_Page[T] | None] = [None] * len(offsets)
     failures: list[Exception] = []
 
     async with anyio.create_task_group() as tg:
 
         async def one(index: int, offset: int) -> None:
             try:
-                replies[index] = await fetch(offset, limit)
+                pages[index] = prepare(await fetch(offset, limit))
             except Exception as err:
                 failures.append(err)
                 tg.cancel_scope.cancel()
@@ -94,7 +110,7 @@ async def _fetch_window(fetch: FetchPage, offsets: list[int], limit: int) -> lis
             tg.start_soon(one, index, offset)
     if failures:
         raise failures[0]
-    return [r for r in replies if r is not None]
+    return [p for p in pages if p is not None]
 
 
 def _windows(start: int, stop: int, step: int, size: int) -> Iterator[list[int]]:
@@ -119,6 +135,10 @@ async def iter_items(
     """
     seen: set[str] = set()
 
+    def prepare(reply: Reply) -> _Page[T]:
+        data, pagination = _page(reply)
+        return _Page([parse(raw, reply) for raw in data], len(data), pagination)
+
     def fresh(data: list[object], reply: Reply) -> Iterator[T]:
         for raw in data:
             item = parse(raw, reply)
@@ -141,15 +161,17 @@ async def iter_items(
             # The first page told the total: read the rest a window at a time.
             step = _applied(pagination, page_size)
             for offsets in _windows(step, pagination.total, step, window):
-                replies = await _fetch_window(fetch, offsets, page_size)
-                for page_offset, page_reply in zip(offsets, replies, strict=True):
-                    page_data, page_pagination = _page(page_reply)
-                    for item in fresh(page_data, page_reply):
-                        yield item
-                    if page_pagination is not None:
-                        totals.add(page_pagination.total)
-                    done = done or _last(
-                        page_data, page_pagination, page_offset + len(page_data), page_size
+                pages = await _fetch_window(fetch, offsets, page_size, prepare)
+                for page_offset, page in zip(offsets, pages, strict=True):
+                    for item in page.items:
+                        item_key = key(item)
+                        if item_key not in seen:
+                            seen.add(item_key)
+                            yield item
+                    if page.pagination is not None:
+                        totals.add(page.pagination.total)
+                    done = done or _last_size(
+                        page.size, page.pagination, page_offset + page.size, page_size
                     )
                 if done:
                     break
