@@ -69,7 +69,7 @@ CHANGES = (
     "client: after the first page tells `pagination.total`, the other pages are fetched "
     "a window of `max_concurrency` (8) at a time; call count unchanged "
     "(`ceil(total / limit)`), items still yielded once and in order.",
-    "client: `max_rate` default 20 -> 100 requests/s (burst one second's worth), "
+    "client: `max_rate` default 20 -> 200 requests/s (burst one second's worth), "
     "configurable with `SUBCTL_MAX_RATE`; reasoning in docs/client.md.",
     "plan/apply: the garbage collector's young threshold is raised for the run and the "
     "loaded specs are frozen out of later collections (controller/gctune.py): at 30,000 "

@@ -32,9 +32,10 @@ ENV_MAX_RATE = "SUBCTL_MAX_RATE"
 
 # Requests per second, client-wide, and how many may go at once after a quiet spell.
 # Reasoning in docs/client.md ("Limits"): at a real marketplace's latency the 8 requests
-# in flight are the binding limit; this cap only stops a fast API being hammered, and a
-# marketplace that wants less says so with 429 + Retry-After, which the retry policy obeys.
-DEFAULT_MAX_RATE = 100.0
+# in flight are the binding limit; this cap only stops a fast API being hammered (and
+# must not undercut those 8 at 50 ms a call), and a marketplace that wants less says so
+# with 429 + Retry-After, which the retry policy obeys.
+DEFAULT_MAX_RATE = 200.0
 
 SANDBOX_TARGET = "sandbox"
 # Never resolved: the embedded sandbox is reached through an in-process transport.

@@ -120,7 +120,7 @@ def test_secret_never_shows_itself() -> None:
 
 def test_max_rate_from_environment_and_its_default() -> None:
     env = {**CREDS, "SUBCTL_API_URL": "https://env.example.com"}
-    assert ApiSettings.from_env(None, environ=env).max_rate == 100.0
+    assert ApiSettings.from_env(None, environ=env).max_rate == 200.0
     assert ApiSettings.from_env(None, environ={**env, "SUBCTL_MAX_RATE": " 12.5 "}).max_rate == 12.5
     assert ApiSettings.from_env("sandbox", environ={"SUBCTL_MAX_RATE": "3"}).max_rate == 3.0
 
