@@ -7,6 +7,7 @@ import json
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -48,8 +49,8 @@ async def sandbox(
         yield MarketplaceClient(http, settings), transport
 
 
-def declared(sub_id: str, **fields: object) -> DesiredSubscription:
-    data: dict[str, object] = {"id": sub_id, "source": "s.yaml:3", "setName": "s", **fields}
+def declared(sub_id: str, **fields: Any) -> DesiredSubscription:
+    data: dict[str, Any] = {"id": sub_id, "source": "s.yaml:3", "setName": "s", **fields}
     return DesiredSubscription(**data)
 
 
