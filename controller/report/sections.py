@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from controller.plan.model import Action, Plan, Step, SubscriptionPlan, Totals
+from controller.plan.model import Action, Issue, Plan, Step, SubscriptionPlan, Totals
 from controller.plan.outcome import ApplyResult, Outcome
 
 NO_CHANGES = "No changes. Live state matches the specs."
@@ -138,6 +138,20 @@ def _change_rows(sub: SubscriptionPlan) -> list[tuple[str, ...]]:
     return [(*lead, step.action.value, step_detail(step)) for step in sub.steps]
 
 
+def _errors_section(errors: tuple[Issue, ...]) -> Section:
+    """Plan errors; in an apply result, plan errors and orders still processing after --wait."""
+    return Section(
+        key="errors",
+        title="Errors",
+        noun=("error", "errors"),
+        columns=("Subscription", "Source", "Code", "Message"),
+        rows=tuple((e.subscriptionId, e.source or "", e.code.value, e.message) for e in errors),
+        open=True,
+        keep=0,
+        style="bold red",
+    )
+
+
 def plan_sections(plan: Plan) -> list[Section]:
     """Every non-empty section of a plan, in display order."""
     sections = [
@@ -163,18 +177,7 @@ def plan_sections(plan: Plan) -> list[Section]:
             keep=2,
             style="bold cyan",
         ),
-        Section(
-            key="errors",
-            title="Errors",
-            noun=("error", "errors"),
-            columns=("Subscription", "Source", "Code", "Message"),
-            rows=tuple(
-                (e.subscriptionId, e.source or "", e.code.value, e.message) for e in plan.errors
-            ),
-            open=True,
-            keep=0,
-            style="bold red",
-        ),
+        _errors_section(plan.errors),
         Section(
             key="drift",
             title="Drift (observe mode)",
@@ -333,18 +336,7 @@ def apply_sections(result: ApplyResult) -> list[Section]:
             keep=0,
             style="bold red",
         ),
-        Section(
-            key="errors",
-            title="Errors",
-            noun=("error", "errors"),
-            columns=("Subscription", "Source", "Code", "Message"),
-            rows=tuple(
-                (e.subscriptionId, e.source or "", e.code.value, e.message) for e in result.errors
-            ),
-            open=True,
-            keep=0,
-            style="bold red",
-        ),
+        _errors_section(result.errors),
         Section(
             key="processing",
             title="Still processing",
