@@ -66,6 +66,13 @@ class PlaceResult:
 ReadOrders = Callable[[str], Awaitable[list[Order]]]
 
 
+def _found(order: Order, request_id: str, err: ApiError, posts: int) -> PlaceResult:
+    """Our own order, found by its requestId after an answer that did not say so."""
+    return PlaceResult(
+        order, PlaceOutcome.FOUND_AFTER_UNKNOWN_OUTCOME, request_id, err.correlation_id, posts
+    )
+
+
 def _ours(orders: list[Order], request_id: str) -> Order | None:
     return next((o for o in orders if o.attributes.get(ATTR_REQUEST_ID) == request_id), None)
 
@@ -142,13 +149,7 @@ class OrderPlacer:
                 orders = await self._reread(subscription_id, request_id, err)
                 mine = _ours(orders, request_id)
                 if mine is not None:
-                    return PlaceResult(
-                        mine,
-                        PlaceOutcome.FOUND_AFTER_UNKNOWN_OUTCOME,
-                        request_id,
-                        err.correlation_id,
-                        posts,
-                    )
+                    return _found(mine, request_id, err, posts)
                 existing = _open_of_type(orders, order_type)
                 if existing is not None:
                     return PlaceResult(
@@ -160,13 +161,7 @@ class OrderPlacer:
                 mine = _ours(await self._reread(subscription_id, request_id, err), request_id)
                 if mine is None:
                     raise
-                return PlaceResult(
-                    mine,
-                    PlaceOutcome.FOUND_AFTER_UNKNOWN_OUTCOME,
-                    request_id,
-                    err.correlation_id,
-                    posts,
-                )
+                return _found(mine, request_id, err, posts)
             except ApiError as err:
                 if not is_retryable(err):
                     raise
@@ -177,13 +172,7 @@ class OrderPlacer:
                     await self._retry.sleep(wait)
                 mine = _ours(await self._reread(subscription_id, request_id, err), request_id)
                 if mine is not None:
-                    return PlaceResult(
-                        mine,
-                        PlaceOutcome.FOUND_AFTER_UNKNOWN_OUTCOME,
-                        request_id,
-                        err.correlation_id,
-                        posts,
-                    )
+                    return _found(mine, request_id, err, posts)
                 if not can_post_again:
                     raise type(err)(
                         f"order not placed after {posts} attempt(s), none was created "
