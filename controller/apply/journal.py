@@ -4,10 +4,16 @@ Each line: time, subscription, action, orderId, orderNumber, correlationId, outc
 message, revision; order placements also carry the ``requestId`` attribute of the
 order. Secrets never reach it (it is built from plan data and API ids).
 
-A line is appended (flushed and fsynced) once the write's outcome is known. So that
-a run killed mid-write still leaves a true record, every write in flight is also
-kept in ``<journal>.inflight``; the next apply with the same journal turns leftovers
-into lines with outcome ``interrupted`` before doing anything else.
+A line is appended (and fsynced) once the write's outcome is known. So that a run
+killed mid-write still leaves a true record, every write is first recorded, fsynced,
+in ``<journal>.inflight`` before it is sent (``inflight.py``: an append-only log; why
+that is safe is explained there), and marked done there after its line; the next
+apply with the same journal turns what was left in flight into lines with outcome
+``interrupted`` before doing anything else.
+
+Both files stay open for the run (``close`` ends it), so a write costs two appends
+and two fsyncs, not an open, a rewrite and a rename each time. The executor calls
+``start`` and ``finish`` from worker threads; one lock orders everything.
 """
 
 from __future__ import annotations
@@ -18,11 +24,13 @@ import itertools
 import json
 import os
 import threading
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
+from controller.apply.inflight import InflightLog, open_append, pending_entries, write_all
 from controller.errors import ControllerError
 
 OUTCOME_INTERRUPTED = "interrupted"
@@ -48,24 +56,34 @@ class Journal:
     _inflight: dict[int, dict[str, Any]] = field(default_factory=dict)
     _ids: itertools.count[int] = field(default_factory=itertools.count)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _fd: int | None = None
+    _fd_closer: weakref.finalize[Any, Any] | None = None
+    _side: InflightLog | None = None
 
     @property
     def inflight_path(self) -> Path | None:
         return None if self.path is None else self.path.with_name(self.path.name + ".inflight")
 
     def recover(self) -> int:
-        """Record writes a killed run left in flight; returns how many there were."""
+        """Record writes a killed run left in flight; returns how many there were.
+
+        Call it before the first ``start``: this run's own writes would count as well.
+        """
         side = self.inflight_path
-        if side is None or not side.exists():
+        if side is None:
             return 0
-        lines = [ln for ln in side.read_text(encoding="utf-8").splitlines() if ln.strip()]
-        for line in lines:
-            entry = json.loads(line)
-            entry["outcome"] = OUTCOME_INTERRUPTED
-            entry["message"] = "the run was killed during this write; live state decides now"
-            self._append(entry)
-        side.unlink()
-        return len(lines)
+        assert self._side is None, "recover() after start() would record live writes"
+        try:
+            entries = pending_entries(side)
+        except OSError as err:
+            raise JournalError(side, err) from None
+        with self._lock:
+            for entry in entries:
+                entry["outcome"] = OUTCOME_INTERRUPTED
+                entry["message"] = "the run was killed during this write; live state decides now"
+                self._append(entry)
+        side.unlink(missing_ok=True)
+        return len(entries)
 
     def start(
         self,
@@ -75,7 +93,7 @@ class Journal:
         *,
         request_id: str | None = None,
     ) -> int:
-        """Note a write about to be sent; returns a handle for ``finish``.
+        """Note a write about to be sent (durably); returns a handle for ``finish``.
 
         ``request_id`` is the ``requestId`` attribute an order placement carries: it is
         recorded before the POST, so even an ``interrupted`` or failed line (no order
@@ -92,8 +110,14 @@ class Journal:
         if request_id is not None:
             entry["requestId"] = request_id
         with self._lock:
+            if self.inflight_path is not None:
+                side = self._side_log(self.inflight_path)
+                try:
+                    side.start(handle, entry)
+                except OSError as err:
+                    side.forget(handle)  # not durable, so the write is never sent
+                    raise JournalError(side.path, err) from None
             self._inflight[handle] = entry
-            self._write_inflight()
         return handle
 
     def finish(
@@ -118,52 +142,61 @@ class Journal:
                     "message": message,
                 }
             )
+            # Line first: if it cannot be written, the start stays pending in the side
+            # file and the next run records this write as interrupted.
             self._append(entry)
-            self._write_inflight()
+            if self._side is not None:
+                try:
+                    self._side.done(handle)
+                except OSError as err:
+                    raise JournalError(self._side.path, err) from None
 
     def ensure_writable(self) -> None:
         """Raise JournalError now, before any write, if the journal cannot be appended to."""
         if self.path is not None:
-            self._open_append().close()
+            with self._lock:
+                self._journal_fd()
 
-    def _open_append(self) -> IO[str]:
+    def close(self) -> None:
+        """End the run's use of the files; the side file goes when nothing is in flight."""
+        with self._lock:
+            if self._side is not None:
+                try:
+                    self._side.close()
+                except OSError as err:
+                    raise JournalError(self._side.path, err) from None
+                finally:
+                    self._side = None
+            if self._fd_closer is not None:
+                self._fd_closer()
+                self._fd = self._fd_closer = None
+
+    def _journal_fd(self) -> int:
         assert self.path is not None
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            # O_NOFOLLOW: a symlink planted at the journal's path (say, committed under
-            # .subctl/) must not make us append to whatever it points to.
-            flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW
-            return os.fdopen(os.open(self.path, flags, 0o644), "a", encoding="utf-8")
-        except OSError as err:
-            raise JournalError(self.path, err) from None
+        if self._fd is None:
+            try:
+                # O_NOFOLLOW: a symlink planted at the journal's path (say, committed
+                # under .subctl/) must not make us append to whatever it points to.
+                self._fd, _ = open_append(self.path)
+            except OSError as err:
+                raise JournalError(self.path, err) from None
+            self._fd_closer = weakref.finalize(self, os.close, self._fd)
+        return self._fd
+
+    def _side_log(self, path: Path) -> InflightLog:
+        if self._side is None:
+            try:
+                self._side = InflightLog(path)
+            except OSError as err:
+                raise JournalError(path, err) from None
+        return self._side
 
     def _append(self, entry: dict[str, Any]) -> None:
         if self.path is None:
             return
-        with self._open_append() as fh:
-            try:
-                fh.write(json.dumps(entry, sort_keys=True) + "\n")
-                fh.flush()
-                os.fsync(fh.fileno())
-            except OSError as err:
-                raise JournalError(self.path, err) from None
-
-    def _write_inflight(self) -> None:
-        side = self.inflight_path
-        if side is None:
-            return
-        if not self._inflight:
-            side.unlink(missing_ok=True)
-            return
-        tmp = side.with_name(side.name + ".tmp")
-        text = "".join(json.dumps(e, sort_keys=True) + "\n" for e in self._inflight.values())
+        fd = self._journal_fd()
         try:
-            side.parent.mkdir(parents=True, exist_ok=True)
-            tmp.unlink(missing_ok=True)  # never write through a planted symlink
-            with tmp.open("x", encoding="utf-8") as fh:
-                fh.write(text)
-                fh.flush()
-                os.fsync(fh.fileno())
-            tmp.replace(side)  # replaces a symlink itself, never its target
+            write_all(fd, (json.dumps(entry, sort_keys=True) + "\n").encode("utf-8"))
+            os.fsync(fd)
         except OSError as err:
-            raise JournalError(side, err) from None
+            raise JournalError(self.path, err) from None
