@@ -134,12 +134,15 @@ class InflightLog:
         self._records = len(self._pending)
 
     def start(self, handle: int, entry: dict[str, Any]) -> None:
-        """Record a write about to be sent; durable when this returns."""
+        """Record a write about to be sent; durable only after the next ``sync``."""
         key = f"{self._run}.{handle}"
         line = _encode({"start": key, "entry": entry})
         write_all(self._fd, line)
         self._pending[key] = line
         self._records += 1
+
+    def sync(self) -> None:
+        """Make every record appended so far durable (one fsync for a batch of starts)."""
         os.fsync(self._fd)
 
     def done(self, handle: int) -> None:

@@ -11,9 +11,11 @@ that is safe is explained there), and marked done there after its line; the next
 apply with the same journal turns what was left in flight into lines with outcome
 ``interrupted`` before doing anything else.
 
-Both files stay open for the run (``close`` ends it), so a write costs two appends
-and two fsyncs, not an open, a rewrite and a rename each time. The executor calls
-``start`` and ``finish`` from worker threads; one lock orders everything.
+Both files stay open for the run (``close`` ends it). ``start`` and ``finish`` do one
+record each; ``commit`` does a batch (the executor's group commit, ``groupcommit.py``)
+with one fsync per file for the whole batch, in the order that keeps every record
+true: outcome lines, fsync; then done marks and starts, fsync. Calls may come from
+any thread; one lock orders them.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ import json
 import os
 import threading
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -46,6 +48,25 @@ class JournalError(ControllerError):
     def __init__(self, path: Path, err: OSError) -> None:
         reason = "it is a symlink" if err.errno == errno.ELOOP else err.strerror or str(err)
         super().__init__(f"cannot write the journal {path}: {reason}")
+
+
+@dataclass(frozen=True)
+class Start:
+    """A write about to be sent: its handle and its entry (``Journal.begin``)."""
+
+    handle: int
+    entry: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Finish:
+    """The outcome of the write ``handle`` (``Journal.end``)."""
+
+    handle: int
+    fields: dict[str, Any]
+
+
+Record = Start | Finish
 
 
 @dataclass
@@ -85,21 +106,20 @@ class Journal:
         side.unlink(missing_ok=True)
         return len(entries)
 
-    def start(
+    def begin(
         self,
         subscription: str,
         action: str,
         order_id: str | None = None,
         *,
         request_id: str | None = None,
-    ) -> int:
-        """Note a write about to be sent (durably); returns a handle for ``finish``.
+    ) -> Start:
+        """The record of a write about to be sent; nothing is written until ``commit``.
 
         ``request_id`` is the ``requestId`` attribute an order placement carries: it is
         recorded before the POST, so even an ``interrupted`` or failed line (no order
         id known) names the order it may have created.
         """
-        handle = next(self._ids)
         entry: dict[str, Any] = {
             "time": self.clock().isoformat(),
             "subscription": subscription,
@@ -109,16 +129,41 @@ class Journal:
         }
         if request_id is not None:
             entry["requestId"] = request_id
-        with self._lock:
-            if self.inflight_path is not None:
-                side = self._side_log(self.inflight_path)
-                try:
-                    side.start(handle, entry)
-                except OSError as err:
-                    side.forget(handle)  # not durable, so the write is never sent
-                    raise JournalError(side.path, err) from None
-            self._inflight[handle] = entry
-        return handle
+        return Start(next(self._ids), entry)
+
+    def end(
+        self,
+        handle: int,
+        outcome: str,
+        *,
+        order_id: str | None = None,
+        order_number: str | None = None,
+        correlation_id: str | None = None,
+        message: str = "",
+    ) -> Finish:
+        """The outcome record of the write ``handle``; written by ``commit``."""
+        fields = {
+            "time": self.clock().isoformat(),
+            "orderId": order_id,
+            "orderNumber": order_number,
+            "correlationId": correlation_id,
+            "outcome": outcome,
+            "message": message,
+        }
+        return Finish(handle, fields)
+
+    def start(
+        self,
+        subscription: str,
+        action: str,
+        order_id: str | None = None,
+        *,
+        request_id: str | None = None,
+    ) -> int:
+        """Note a write about to be sent, durably; returns a handle for ``finish``."""
+        record = self.begin(subscription, action, order_id, request_id=request_id)
+        _raise_first(self.commit([record]))
+        return record.handle
 
     def finish(
         self,
@@ -130,26 +175,28 @@ class Journal:
         correlation_id: str | None = None,
         message: str = "",
     ) -> None:
+        record = self.end(
+            handle,
+            outcome,
+            order_id=order_id,
+            order_number=order_number,
+            correlation_id=correlation_id,
+            message=message,
+        )
+        _raise_first(self.commit([record]))
+
+    def commit(self, records: Sequence[Record]) -> list[JournalError | None]:
+        """Write ``records`` durably; for each, None or the error that stopped it.
+
+        A start whose error is not None was not made durable: its write must not be
+        sent. A finish whose error is not None keeps its write pending in the side
+        file, so the next run records it as interrupted.
+        """
+        errors: list[JournalError | None] = [None] * len(records)
         with self._lock:
-            entry = self._inflight.pop(handle)
-            entry.update(
-                {
-                    "time": self.clock().isoformat(),
-                    "orderId": order_id or entry.get("orderId"),
-                    "orderNumber": order_number,
-                    "correlationId": correlation_id,
-                    "outcome": outcome,
-                    "message": message,
-                }
-            )
-            # Line first: if it cannot be written, the start stays pending in the side
-            # file and the next run records this write as interrupted.
-            self._append(entry)
-            if self._side is not None:
-                try:
-                    self._side.done(handle)
-                except OSError as err:
-                    raise JournalError(self._side.path, err) from None
+            lined = self._write_lines(records, errors)
+            self._write_side(records, lined, errors)
+        return errors
 
     def ensure_writable(self) -> None:
         """Raise JournalError now, before any write, if the journal cannot be appended to."""
@@ -171,6 +218,61 @@ class Journal:
                 self._fd_closer()
                 self._fd = self._fd_closer = None
 
+    def _write_lines(
+        self, records: Sequence[Record], errors: list[JournalError | None]
+    ) -> list[int]:
+        """Append and fsync the outcome lines; the indexes of those now durable."""
+        lined: list[int] = []
+        for index, record in enumerate(records):
+            if not isinstance(record, Finish):
+                continue
+            entry = self._inflight.pop(record.handle)
+            entry.update(record.fields, orderId=record.fields["orderId"] or entry.get("orderId"))
+            try:
+                self._append(entry, sync=False)
+            except JournalError as err:
+                errors[index] = err
+            else:
+                lined.append(index)
+        if lined and self.path is not None:
+            try:
+                os.fsync(self._journal_fd())
+            except OSError as err:
+                for index in lined:
+                    errors[index] = JournalError(self.path, err)
+                return []
+        return lined
+
+    def _write_side(
+        self, records: Sequence[Record], lined: list[int], errors: list[JournalError | None]
+    ) -> None:
+        """Mark the durable lines done, then append and fsync the starts."""
+        path = self.inflight_path
+        starts = [(i, r) for i, r in enumerate(records) if isinstance(r, Start)]
+        if path is None:
+            self._inflight.update((r.handle, r.entry) for _, r in starts)
+            return
+        for index in lined:
+            assert self._side is not None  # opened by the write's start
+            try:
+                self._side.done(records[index].handle)
+            except OSError as err:
+                errors[index] = JournalError(path, err)  # pending still: a duplicate, not a loss
+        if not starts:
+            return
+        try:
+            side = self._side_log(path)
+            for _, record in starts:
+                side.start(record.handle, record.entry)
+            side.sync()
+        except OSError as err:
+            for index, record in starts:
+                errors[index] = JournalError(path, err)
+                if self._side is not None:
+                    self._side.forget(record.handle)  # not durable, so never sent
+            return
+        self._inflight.update((r.handle, r.entry) for _, r in starts)
+
     def _journal_fd(self) -> int:
         assert self.path is not None
         if self._fd is None:
@@ -185,18 +287,22 @@ class Journal:
 
     def _side_log(self, path: Path) -> InflightLog:
         if self._side is None:
-            try:
-                self._side = InflightLog(path)
-            except OSError as err:
-                raise JournalError(path, err) from None
+            self._side = InflightLog(path)
         return self._side
 
-    def _append(self, entry: dict[str, Any]) -> None:
+    def _append(self, entry: dict[str, Any], *, sync: bool = True) -> None:
         if self.path is None:
             return
         fd = self._journal_fd()
         try:
             write_all(fd, (json.dumps(entry, sort_keys=True) + "\n").encode("utf-8"))
-            os.fsync(fd)
+            if sync:
+                os.fsync(fd)
         except OSError as err:
             raise JournalError(self.path, err) from None
+
+
+def _raise_first(errors: list[JournalError | None]) -> None:
+    for error in errors:
+        if error is not None:
+            raise error

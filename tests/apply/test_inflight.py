@@ -80,6 +80,30 @@ def test_start_is_fsynced_before_it_returns_and_done_follows_the_line(
     assert set(json.loads(disk_events[2][2])) == {"done"}
 
 
+def test_a_batch_makes_lines_durable_before_marking_them_done(
+    tmp_path: Path, disk_events: list[Event]
+) -> None:
+    journal = Journal(tmp_path / "j.jsonl")
+    journal.ensure_writable()
+    a = journal.start("a", "renew")
+    disk_events.clear()
+    b, c = journal.begin("b", "renew"), journal.begin("c", "cancel")
+    assert journal.commit([journal.end(a, "succeeded"), b, c]) == [None, None, None]
+    # One fsync per file for the batch: lines, fsync, then done marks and starts, fsync.
+    assert _files(disk_events) == [
+        ("write", "j.jsonl"),
+        ("fsync", "j.jsonl"),
+        ("write", "j.jsonl.inflight"),
+        ("write", "j.jsonl.inflight"),
+        ("write", "j.jsonl.inflight"),
+        ("fsync", "j.jsonl.inflight"),
+    ]
+    assert [e["subscription"] for e in pending_entries(tmp_path / "j.jsonl.inflight")] == [
+        "b",
+        "c",
+    ]
+
+
 def test_a_failed_outcome_line_leaves_the_write_pending(tmp_path: Path) -> None:
     path = tmp_path / "j.jsonl"
     journal = Journal(path)
