@@ -11,12 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from functools import partial
 from typing import TypeVar
 
 import anyio
-from anyio import to_thread
 
+from controller.apply.groupcommit import GroupCommit
 from controller.apply.journal import Journal
 from controller.errors import ApiClientError, ControllerError, NotFound, Unauthorized
 from controller.marketplace.client import MarketplaceClient
@@ -69,6 +68,8 @@ class Executor:
         self.options = options
         self.on_step = on_step
         self.report = ExecutionReport()
+        # The journal's records are written off the event loop, batched (group commit).
+        self._records = GroupCommit(journal)
 
     async def run(self, plan: Plan) -> ExecutionReport:
         limiter = anyio.CapacityLimiter(max(1, self.options.concurrency))
@@ -77,10 +78,13 @@ class Executor:
             async with limiter:
                 await self._run_subscription(sub)
 
-        async with task_group() as tg:
-            for sub in plan.subscriptions:
-                if sub.steps:
-                    tg.start_soon(one, sub)
+        try:
+            async with task_group() as tg:
+                for sub in plan.subscriptions:
+                    if sub.steps:
+                        tg.start_soon(one, sub)
+        finally:
+            self._records.close()
         order = {s.id: i for i, s in enumerate(plan.subscriptions)}
         self.report.outcomes.sort(key=lambda o: order.get(o.subscriptionId, 0))
         return self.report
@@ -160,10 +164,7 @@ class Executor:
         correlation_id: str | None = None,
         message: str = "",
     ) -> None:
-        # The journal fsyncs every line; off the event loop, so the other writes in
-        # flight are not stalled by the disk (it was most of apply's CPU-side time).
-        finish = partial(
-            self.journal.finish,
+        await self._records.finish(
             handle,
             outcome,
             order_id=order_id,
@@ -171,7 +172,6 @@ class Executor:
             correlation_id=correlation_id,
             message=message,
         )
-        await to_thread.run_sync(finish)
 
     async def _attempt(
         self,
@@ -182,8 +182,8 @@ class Executor:
         request_id: str | None = None,
     ) -> tuple[int, T]:
         """Run one write with its journal entry opened first; a failure closes it."""
-        handle = await to_thread.run_sync(
-            partial(self.journal.start, sub_id, step.action.value, order_id, request_id=request_id)
+        handle = await self._records.start(
+            sub_id, step.action.value, order_id, request_id=request_id
         )
         try:
             return handle, await call()

@@ -4,10 +4,18 @@ Each line: time, subscription, action, orderId, orderNumber, correlationId, outc
 message, revision; order placements also carry the ``requestId`` attribute of the
 order. Secrets never reach it (it is built from plan data and API ids).
 
-A line is appended (flushed and fsynced) once the write's outcome is known. So that
-a run killed mid-write still leaves a true record, every write in flight is also
-kept in ``<journal>.inflight``; the next apply with the same journal turns leftovers
-into lines with outcome ``interrupted`` before doing anything else.
+A line is appended (and fsynced) once the write's outcome is known. So that a run
+killed mid-write still leaves a true record, every write is first recorded, fsynced,
+in ``<journal>.inflight`` before it is sent (``inflight.py``: an append-only log; why
+that is safe is explained there), and marked done there after its line; the next
+apply with the same journal turns what was left in flight into lines with outcome
+``interrupted`` before doing anything else.
+
+Both files stay open for the run (``close`` ends it). ``start`` and ``finish`` do one
+record each; ``commit`` does a batch (the executor's group commit, ``groupcommit.py``)
+with one fsync per file for the whole batch, in the order that keeps every record
+true: outcome lines, fsync; then done marks and starts, fsync. Calls may come from
+any thread; one lock orders them.
 """
 
 from __future__ import annotations
@@ -18,11 +26,13 @@ import itertools
 import json
 import os
 import threading
-from collections.abc import Callable
+import weakref
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
+from controller.apply.inflight import InflightLog, open_append, pending_entries, write_all
 from controller.errors import ControllerError
 
 OUTCOME_INTERRUPTED = "interrupted"
@@ -40,6 +50,25 @@ class JournalError(ControllerError):
         super().__init__(f"cannot write the journal {path}: {reason}")
 
 
+@dataclass(frozen=True)
+class Start:
+    """A write about to be sent: its handle and its entry (``Journal.begin``)."""
+
+    handle: int
+    entry: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Finish:
+    """The outcome of the write ``handle`` (``Journal.end``)."""
+
+    handle: int
+    fields: dict[str, Any]
+
+
+Record = Start | Finish
+
+
 @dataclass
 class Journal:
     path: Path | None
@@ -48,40 +77,49 @@ class Journal:
     _inflight: dict[int, dict[str, Any]] = field(default_factory=dict)
     _ids: itertools.count[int] = field(default_factory=itertools.count)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _fd: int | None = None
+    _fd_closer: weakref.finalize[Any, Any] | None = None
+    _side: InflightLog | None = None
 
     @property
     def inflight_path(self) -> Path | None:
         return None if self.path is None else self.path.with_name(self.path.name + ".inflight")
 
     def recover(self) -> int:
-        """Record writes a killed run left in flight; returns how many there were."""
-        side = self.inflight_path
-        if side is None or not side.exists():
-            return 0
-        lines = [ln for ln in side.read_text(encoding="utf-8").splitlines() if ln.strip()]
-        for line in lines:
-            entry = json.loads(line)
-            entry["outcome"] = OUTCOME_INTERRUPTED
-            entry["message"] = "the run was killed during this write; live state decides now"
-            self._append(entry)
-        side.unlink()
-        return len(lines)
+        """Record writes a killed run left in flight; returns how many there were.
 
-    def start(
+        Call it before the first ``start``: this run's own writes would count as well.
+        """
+        side = self.inflight_path
+        if side is None:
+            return 0
+        assert self._side is None, "recover() after start() would record live writes"
+        try:
+            entries = pending_entries(side)
+        except OSError as err:
+            raise JournalError(side, err) from None
+        with self._lock:
+            for entry in entries:
+                entry["outcome"] = OUTCOME_INTERRUPTED
+                entry["message"] = "the run was killed during this write; live state decides now"
+                self._append(entry)
+        side.unlink(missing_ok=True)
+        return len(entries)
+
+    def begin(
         self,
         subscription: str,
         action: str,
         order_id: str | None = None,
         *,
         request_id: str | None = None,
-    ) -> int:
-        """Note a write about to be sent; returns a handle for ``finish``.
+    ) -> Start:
+        """The record of a write about to be sent; nothing is written until ``commit``.
 
         ``request_id`` is the ``requestId`` attribute an order placement carries: it is
         recorded before the POST, so even an ``interrupted`` or failed line (no order
         id known) names the order it may have created.
         """
-        handle = next(self._ids)
         entry: dict[str, Any] = {
             "time": self.clock().isoformat(),
             "subscription": subscription,
@@ -91,10 +129,41 @@ class Journal:
         }
         if request_id is not None:
             entry["requestId"] = request_id
-        with self._lock:
-            self._inflight[handle] = entry
-            self._write_inflight()
-        return handle
+        return Start(next(self._ids), entry)
+
+    def end(
+        self,
+        handle: int,
+        outcome: str,
+        *,
+        order_id: str | None = None,
+        order_number: str | None = None,
+        correlation_id: str | None = None,
+        message: str = "",
+    ) -> Finish:
+        """The outcome record of the write ``handle``; written by ``commit``."""
+        fields = {
+            "time": self.clock().isoformat(),
+            "orderId": order_id,
+            "orderNumber": order_number,
+            "correlationId": correlation_id,
+            "outcome": outcome,
+            "message": message,
+        }
+        return Finish(handle, fields)
+
+    def start(
+        self,
+        subscription: str,
+        action: str,
+        order_id: str | None = None,
+        *,
+        request_id: str | None = None,
+    ) -> int:
+        """Note a write about to be sent, durably; returns a handle for ``finish``."""
+        record = self.begin(subscription, action, order_id, request_id=request_id)
+        _raise_first(self.commit([record]))
+        return record.handle
 
     def finish(
         self,
@@ -106,64 +175,134 @@ class Journal:
         correlation_id: str | None = None,
         message: str = "",
     ) -> None:
+        record = self.end(
+            handle,
+            outcome,
+            order_id=order_id,
+            order_number=order_number,
+            correlation_id=correlation_id,
+            message=message,
+        )
+        _raise_first(self.commit([record]))
+
+    def commit(self, records: Sequence[Record]) -> list[JournalError | None]:
+        """Write ``records`` durably; for each, None or the error that stopped it.
+
+        A start whose error is not None was not made durable: its write must not be
+        sent. A finish whose error is not None keeps its write pending in the side
+        file, so the next run records it as interrupted.
+        """
+        errors: list[JournalError | None] = [None] * len(records)
         with self._lock:
-            entry = self._inflight.pop(handle)
-            entry.update(
-                {
-                    "time": self.clock().isoformat(),
-                    "orderId": order_id or entry.get("orderId"),
-                    "orderNumber": order_number,
-                    "correlationId": correlation_id,
-                    "outcome": outcome,
-                    "message": message,
-                }
-            )
-            self._append(entry)
-            self._write_inflight()
+            lined = self._write_lines(records, errors)
+            self._write_side(records, lined, errors)
+        return errors
 
     def ensure_writable(self) -> None:
         """Raise JournalError now, before any write, if the journal cannot be appended to."""
         if self.path is not None:
-            self._open_append().close()
+            with self._lock:
+                self._journal_fd()
 
-    def _open_append(self) -> IO[str]:
-        assert self.path is not None
+    def close(self) -> None:
+        """End the run's use of the files; the side file goes when nothing is in flight."""
+        with self._lock:
+            if self._side is not None:
+                try:
+                    self._side.close()
+                except OSError as err:
+                    raise JournalError(self._side.path, err) from None
+                finally:
+                    self._side = None
+            if self._fd_closer is not None:
+                self._fd_closer()
+                self._fd = self._fd_closer = None
+
+    def _write_lines(
+        self, records: Sequence[Record], errors: list[JournalError | None]
+    ) -> list[int]:
+        """Append and fsync the outcome lines; the indexes of those now durable."""
+        lined: list[int] = []
+        for index, record in enumerate(records):
+            if not isinstance(record, Finish):
+                continue
+            entry = self._inflight.pop(record.handle)
+            entry.update(record.fields, orderId=record.fields["orderId"] or entry.get("orderId"))
+            try:
+                self._append(entry, sync=False)
+            except JournalError as err:
+                errors[index] = err
+            else:
+                lined.append(index)
+        if lined and self.path is not None:
+            try:
+                os.fsync(self._journal_fd())
+            except OSError as err:
+                for index in lined:
+                    errors[index] = JournalError(self.path, err)
+                return []
+        return lined
+
+    def _write_side(
+        self, records: Sequence[Record], lined: list[int], errors: list[JournalError | None]
+    ) -> None:
+        """Mark the durable lines done, then append and fsync the starts."""
+        path = self.inflight_path
+        starts = [(i, r) for i, r in enumerate(records) if isinstance(r, Start)]
+        if path is None:
+            self._inflight.update((r.handle, r.entry) for _, r in starts)
+            return
+        for index in lined:
+            assert self._side is not None  # opened by the write's start
+            try:
+                self._side.done(records[index].handle)
+            except OSError as err:
+                errors[index] = JournalError(path, err)  # pending still: a duplicate, not a loss
+        if not starts:
+            return
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            # O_NOFOLLOW: a symlink planted at the journal's path (say, committed under
-            # .subctl/) must not make us append to whatever it points to.
-            flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW
-            return os.fdopen(os.open(self.path, flags, 0o644), "a", encoding="utf-8")
+            side = self._side_log(path)
+            for _, record in starts:
+                side.start(record.handle, record.entry)
+            side.sync()
+        except OSError as err:
+            for index, record in starts:
+                errors[index] = JournalError(path, err)
+                if self._side is not None:
+                    self._side.forget(record.handle)  # not durable, so never sent
+            return
+        self._inflight.update((r.handle, r.entry) for _, r in starts)
+
+    def _journal_fd(self) -> int:
+        assert self.path is not None
+        if self._fd is None:
+            try:
+                # O_NOFOLLOW: a symlink planted at the journal's path (say, committed
+                # under .subctl/) must not make us append to whatever it points to.
+                self._fd, _ = open_append(self.path)
+            except OSError as err:
+                raise JournalError(self.path, err) from None
+            self._fd_closer = weakref.finalize(self, os.close, self._fd)
+        return self._fd
+
+    def _side_log(self, path: Path) -> InflightLog:
+        if self._side is None:
+            self._side = InflightLog(path)
+        return self._side
+
+    def _append(self, entry: dict[str, Any], *, sync: bool = True) -> None:
+        if self.path is None:
+            return
+        fd = self._journal_fd()
+        try:
+            write_all(fd, (json.dumps(entry, sort_keys=True) + "\n").encode("utf-8"))
+            if sync:
+                os.fsync(fd)
         except OSError as err:
             raise JournalError(self.path, err) from None
 
-    def _append(self, entry: dict[str, Any]) -> None:
-        if self.path is None:
-            return
-        with self._open_append() as fh:
-            try:
-                fh.write(json.dumps(entry, sort_keys=True) + "\n")
-                fh.flush()
-                os.fsync(fh.fileno())
-            except OSError as err:
-                raise JournalError(self.path, err) from None
 
-    def _write_inflight(self) -> None:
-        side = self.inflight_path
-        if side is None:
-            return
-        if not self._inflight:
-            side.unlink(missing_ok=True)
-            return
-        tmp = side.with_name(side.name + ".tmp")
-        text = "".join(json.dumps(e, sort_keys=True) + "\n" for e in self._inflight.values())
-        try:
-            side.parent.mkdir(parents=True, exist_ok=True)
-            tmp.unlink(missing_ok=True)  # never write through a planted symlink
-            with tmp.open("x", encoding="utf-8") as fh:
-                fh.write(text)
-                fh.flush()
-                os.fsync(fh.fileno())
-            tmp.replace(side)  # replaces a symlink itself, never its target
-        except OSError as err:
-            raise JournalError(side, err) from None
+def _raise_first(errors: list[JournalError | None]) -> None:
+    for error in errors:
+        if error is not None:
+            raise error

@@ -95,7 +95,10 @@ async def apply(
         ExecutorOptions(concurrency=options.concurrency, revision=plan_options.revision),
         on_step=on_step,
     )
-    report = await executor.run(plan)
+    try:
+        report = await executor.run(plan)
+    finally:
+        journal.close()  # removes the in-flight file unless a write was left in flight
     errors = list(plan.errors)  # failed steps are outcomes, not repeated here
     outcomes = list(report.outcomes)
     still: list[str] = []

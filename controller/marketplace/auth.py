@@ -81,6 +81,11 @@ class Authenticator:
 
     async def token(self) -> Secret:
         """A token valid for a while yet; fetched only when none is cached or it is due."""
+        cached = self._token
+        if cached is not None and self._clock() < self._refresh_at:
+            # Every request asks: a cached token needs no lock (and no trip through the
+            # event loop). A fetch under way has set ``_token`` to None, so callers wait.
+            return cached
         async with self._lock:
             if self._token is None or self._clock() >= self._refresh_at:
                 self._token = None

@@ -38,8 +38,9 @@ class RateLimiter:
         self._tokens = self.burst
         self._stamp = clock()
         # Waiters queue on the lock, so tokens go out in arrival order and a burst of
-        # waiters does not all wake at once and overshoot.
-        self._lock = anyio.Lock()
+        # waiters does not all wake at once and overshoot. fast_acquire: a free lock is
+        # taken without yielding to the event loop (the request that follows yields).
+        self._lock = anyio.Lock(fast_acquire=True)
 
     def _refill(self) -> None:
         now = self._clock()
@@ -70,7 +71,7 @@ class Limits:
         sleep: Sleep = anyio.sleep,
     ) -> None:
         self.max_concurrency = max_concurrency
-        self._semaphore = anyio.Semaphore(max_concurrency)
+        self._semaphore = anyio.Semaphore(max_concurrency, fast_acquire=True)
         self.rate = RateLimiter(max_rate, burst=burst, clock=clock, sleep=sleep)
         self.in_flight = 0
         self.peak_in_flight = 0

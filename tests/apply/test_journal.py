@@ -6,6 +6,7 @@ import datetime as dt
 import json
 from pathlib import Path
 
+from controller.apply.inflight import pending_entries
 from controller.apply.journal import Journal
 
 T0 = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)
@@ -29,6 +30,8 @@ def test_one_line_per_write_with_its_fields(tmp_path: Path) -> None:
         correlation_id="c-1",
         message="created",
     )
+    assert pending_entries(tmp_path / "j.jsonl.inflight") == []
+    journal.close()
     assert not (tmp_path / "j.jsonl.inflight").exists()
     (line,) = _lines(path)
     assert line == {

@@ -127,6 +127,21 @@ async def test_one_token_fetch_for_concurrent_callers(client: MarketplaceClient)
 
 
 @pytest.mark.anyio
+async def test_concurrent_callers_share_one_early_refresh(
+    client: MarketplaceClient, clock: FakeClock
+) -> None:
+    # A cached token is handed out without the lock; once it is due, callers must still
+    # queue behind the one refresh instead of each fetching (or using the old token).
+    await client.get_subscription("1000177")
+    clock.now += 3600 - 59  # inside the refresh margin
+    async with anyio.create_task_group() as tg:
+        for _ in range(10):
+            tg.start_soon(client.get_subscription, "1000177")
+    assert client.calls["POST /token"] == 2
+    assert client.calls["GET /subscriptions/{id}"] == 11
+
+
+@pytest.mark.anyio
 async def test_concurrent_401s_share_one_refresh(api: FakeApi, client: MarketplaceClient) -> None:
     await client.get_subscription("1000177")
     api.tokens.clear()

@@ -171,3 +171,50 @@ async def test_patch_that_never_landed_raises_its_own_error(
         await client.set_auto_renew("1000177", False)
     assert info.value.method == "PATCH"
     assert api.subscriptions["1000177"]["renewalStatus"] is True
+
+
+@pytest.mark.anyio
+@pytest.mark.usefixtures("backoff")
+@pytest.mark.parametrize(
+    ("failures", "attempts", "budget", "calls", "sleeps", "randoms"),
+    [
+        (2, 5, 60.0, 3, [0.3, 0.6], 2),  # succeeds on the third attempt
+        (9, 4, 60.0, 4, [0.3, 0.6, 1.2], 4),  # attempts run out: the 4th wait is drawn, unused
+        (9, 9, 1.0, 3, [0.3, 0.6], 3),  # the third wait (1.2 s) would end past the budget
+    ],
+)
+async def test_retry_schedule_is_exact(
+    failures: int, attempts: int, budget: float, calls: int, sleeps: list[float], randoms: int
+) -> None:
+    # The order of decisions the policy has always had (it ran on tenacity before):
+    # after a failure the wait is drawn first, then the stop rules, then the sleep.
+    clock = FakeClock()
+    drawn: list[int] = []
+
+    def random() -> float:
+        drawn.append(1)
+        return 0.2
+
+    policy = RetryPolicy(
+        attempts=attempts,
+        total_seconds=budget,
+        sleep=clock.sleep,
+        clock=clock,
+        random=random,
+    )
+    tries: list[int] = []
+
+    async def call() -> str:
+        tries.append(1)
+        if len(tries) <= failures:
+            raise ApiServerError("busy", status=503)
+        return "done"
+
+    if failures < calls:
+        assert await policy.call(call) == "done"
+    else:
+        with pytest.raises(ApiServerError, match="busy"):
+            await policy.call(call)
+    assert len(tries) == calls
+    assert clock.sleeps == pytest.approx(sleeps)
+    assert len(drawn) == randoms

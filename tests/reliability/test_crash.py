@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from controller.apply.inflight import pending_entries
 from tests.e2e.harness import env_for, process_env, subctl
 from tests.reliability.conftest import Figures
 from tests.reliability.scenario import (
@@ -68,8 +69,7 @@ def _kill_runs(
             # Less is left to do each time: aim the next kills inside a run's length.
             high = min(high, (time.monotonic() - started) * 0.9)
         proc.wait(timeout=30)
-        if inflight.exists():
-            left += [json.loads(x) for x in inflight.read_text().splitlines() if x]
+        left += pending_entries(inflight)  # the side file is a log of starts and dones
     return killed, finished_early, left
 
 
