@@ -190,9 +190,13 @@ def run_apply(
                 f"{order.subscriptionId}) is now {order.status.value}"
             )
 
-    async def go() -> ApplyResult:
+    finished: list[ApplyResult] = []
+
+    # Handed out through ``finished``, not as the task's result (see run_plan: anyio would
+    # format the repr of the whole result several times while closing connections).
+    async def go() -> None:
         async with open_client(settings, announce=_echo_err) as client:
-            return await apply(
+            result = await apply(
                 client,
                 desired,
                 plan_options,
@@ -204,6 +208,7 @@ def run_apply(
                 on_step=on_step,
                 on_order_done=on_order_done,
             )
+            finished.append(result)
 
     try:
         # One apply at a time in this folder (controller/apply/lock.py); the specs and
@@ -211,7 +216,7 @@ def run_apply(
         with apply_lock(
             DEFAULT_LOCK, wait_seconds=lock_wait, on_wait=None if common.quiet else _echo_err
         ):
-            result = anyio.run(go)
+            anyio.run(go)
     except GuardError as err:
         progress.stop()
         if common.summary is not None:
@@ -223,6 +228,7 @@ def run_apply(
             _write_json(common.summary, refused)
         raise
     progress.stop()
+    result = finished[0]
     click.echo(render_apply(result, common.fmt, rich=_rich(common), color=common.color), nl=False)
     if common.summary is not None:
         _write_json(common.summary, apply_summary(result))

@@ -266,14 +266,8 @@ async def test_each_write_goes_out_after_its_record_is_on_disk(
     )
     desired = DesiredState(
         subscriptions=tuple(
-            DesiredSubscription.model_validate(
-                {
-                    "id": i,
-                    "source": "s.yaml:1",
-                    "setName": "s",
-                    "state": "active",
-                    "autoRenew": False,
-                }
+            DesiredSubscription(
+                id=i, source="s.yaml:1", setName="s", state="active", autoRenew=False
             )
             for i in ids
         )
