@@ -1,9 +1,11 @@
 """Observe: read the live state a plan needs, with as few calls as the API allows.
 
 Sits between the marketplace client and the pure planner. One pass over the
-subscription pages and the open/failed order pages (never a GET per subscription),
-then a draft plan tells which subscriptions need a renewal price or their withdrawn
-cancellation history; those few calls are made and the final plan is computed.
+subscription pages and the open/failed order pages (never a GET per subscription).
+As each declared subscription arrives (once the order listings are in), the planner's
+draft of its steps tells whether it needs a renewal price or its withdrawn cancellation
+history; those few reads start at once, alongside the remaining pages, and the final
+plan is computed when everything is in.
 Call count: token + subscription pages + order pages (submitted, processing, error)
 + one estimate per subscription to renew + one history look-up per cancellation.
 """
@@ -11,14 +13,14 @@ Call count: token + subscription pages + order pages (submitted, processing, err
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from controller.errors import ApiError
 from controller.marketplace.client import MarketplaceClient
 from controller.marketplace.models import Money, Order, OrderStatus, OrderType, Subscription
 from controller.plan.inputs import LiveState, PlanOptions
 from controller.plan.model import Action, Plan
-from controller.plan.planner import make_plan
+from controller.plan.planner import draft_steps, make_plan
 from controller.spec.models import DesiredState
 from controller.taskgroups import task_group
 
@@ -33,10 +35,21 @@ _STAGE = {
 }
 
 
+Lookahead = Callable[[Subscription, tuple[Order, ...]], None]
+
+
 async def collect_live(
-    client: MarketplaceClient, ids: Iterable[str], options: PlanOptions
+    client: MarketplaceClient,
+    ids: Iterable[str],
+    options: PlanOptions,
+    *,
+    lookahead: Lookahead | None = None,
 ) -> LiveState:
-    """Subscriptions and open/failed orders of ``ids``; others are counted as unmanaged."""
+    """Subscriptions and open/failed orders of ``ids``; others are counted as unmanaged.
+
+    ``lookahead(sub, orders)`` is called once for each wanted subscription as soon as
+    it and all the open/failed order listings are in, while the remaining subscription
+    pages are still being read."""
     wanted = frozenset(ids)
     subs: dict[str, Subscription] = {}
     orders: dict[str, dict[str, Order]] = {}
@@ -44,11 +57,23 @@ async def collect_live(
     renewing: list[Subscription] = []
     horizon = options.now.date() + dt.timedelta(days=options.warn_days)
 
+    queued: list[Subscription] = []  # seen before the order listings were complete
+    orders_read = False
+
+    def ready(sub: Subscription) -> None:
+        if lookahead is None:
+            return
+        if orders_read:
+            lookahead(sub, tuple(orders.get(sub.id, {}).values()))
+        else:
+            queued.append(sub)
+
     async def read_subscriptions() -> None:
         nonlocal unmanaged
         async for sub in client.iter_subscriptions():
             if sub.id in wanted:
                 subs[sub.id] = sub
+                ready(sub)
                 continue
             unmanaged += 1
             day = sub.renewalDate or sub.expirationDate
@@ -70,10 +95,19 @@ async def collect_live(
             elif order.is_open and order.creationDate and order.creationDate < stuck_before:
                 stuck_by_id[order.id] = order  # "any open order" is flagged, managed or not
 
+    async def read_all_orders() -> None:
+        nonlocal orders_read
+        async with task_group() as tg:
+            for status in _ORDER_STATUSES:
+                tg.start_soon(read_orders, status)
+        orders_read = True
+        for sub in queued:
+            ready(sub)
+        queued.clear()
+
     async with task_group() as tg:
         tg.start_soon(read_subscriptions)
-        for status in _ORDER_STATUSES:
-            tg.start_soon(read_orders, status)
+        tg.start_soon(read_all_orders)
     return LiveState(
         subscriptions=subs,
         orders={k: tuple(v.values()) for k, v in orders.items()},
@@ -86,19 +120,16 @@ async def collect_live(
 async def observe_and_plan(
     client: MarketplaceClient, desired: DesiredState, options: PlanOptions
 ) -> Plan:
-    live = await collect_live(client, (d.id for d in desired.subscriptions), options)
-    # The draft only has to tell which subscriptions renew or cancel, and each one's steps
-    # depend on it alone: only one with renewThrough can renew, only a cancelled one can
-    # cancel. Drafting just those keeps planning from being done twice over everything.
-    candidates = tuple(
-        d for d in desired.subscriptions if d.renewThrough is not None or d.state == "cancelled"
-    )
-    draft = make_plan(desired.model_copy(update={"subscriptions": candidates}), live, options)
-    to_price = {s.subscriptionId: s.customerId for s in draft.steps if s.action is Action.RENEW}
-    to_cancel = {s.subscriptionId for s in draft.steps if s.action is Action.CANCEL}
-    del draft
-    if not to_price and not to_cancel:
-        return make_plan(desired, live, options)
+    # Only a subscription with renewThrough can renew and only a cancelled one can
+    # cancel; those need one more read each (the renewal price, the withdrawn
+    # cancellations). Each is started as soon as the subscription and its orders are
+    # known, while the other pages are still read, rather than after the whole listing:
+    # at a real marketplace's latency that saves several round trips per plan.
+    candidates = {
+        d.id: d
+        for d in desired.subscriptions
+        if d.renewThrough is not None or d.state == "cancelled"
+    }
     estimates: dict[str, Money] = {}
     history: dict[str, list[Order]] = {}
     unreadable: dict[str, str] = {}
@@ -124,10 +155,22 @@ async def observe_and_plan(
             unreadable[sub_id] = f"cancellation history: {err}"
 
     async with task_group() as tg:
-        for sub_id, customer_id in to_price.items():
-            tg.start_soon(price, sub_id, customer_id)
-        for sub_id in to_cancel:
-            tg.start_soon(withdrawn, sub_id)
+
+        def lookahead(sub: Subscription, orders: tuple[Order, ...]) -> None:
+            declared = candidates.pop(sub.id, None)  # pop: one look-up per subscription
+            if declared is None:
+                return
+            for step in draft_steps(declared, sub, orders, options):
+                if step.action is Action.RENEW:
+                    tg.start_soon(price, sub.id, step.customerId)
+                elif step.action is Action.CANCEL:
+                    tg.start_soon(withdrawn, sub.id)
+
+        live = await collect_live(
+            client, (d.id for d in desired.subscriptions), options, lookahead=lookahead
+        )
+    if not estimates and not history and not unreadable:
+        return make_plan(desired, live, options)
     merged = {k: v + tuple(history.get(k, ())) for k, v in live.orders.items()}
     for sub_id, past in history.items():
         merged.setdefault(sub_id, tuple(past))

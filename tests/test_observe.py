@@ -110,3 +110,60 @@ async def test_an_order_read_twice_is_planned_once(tmp_path: Path) -> None:
         )
     assert [(s.action, s.orderId) for s in plan.steps] == [(Action.APPROVE, "77")]
     assert [s.orderId for s in plan.stuck] == ["77"]
+
+
+class _Recorder(httpx.AsyncBaseTransport):
+    """Passes requests on to the sandbox, noting each one as it is sent."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self.inner = inner
+        self.sent: list[str] = []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.sent.append(f"{request.method} {request.url.path}?{request.url.query.decode()}")
+        return await self.inner.handle_async_request(request)
+
+
+@pytest.mark.anyio
+async def test_extra_reads_start_while_the_listing_goes_on(tmp_path: Path) -> None:
+    # A renewal's price and a cancellation's history are asked for as soon as the
+    # subscription (first page) and the order listings are in, not after the last page.
+    subs = [sub(str(i)) for i in range(1, 201)]
+    seed = tmp_path / "seed.json"
+    seed.write_text(json.dumps({"subscriptions": subs}))
+    specs = write_specs(
+        tmp_path / "specs",
+        "acme",
+        [
+            {"id": "1", "state": "active", "autoRenew": True, "renewThrough": "2028-03-31"},
+            {"id": "2", "state": "cancelled", "cancellation": {"reason": "gone"}},
+            *({"id": str(i), "state": "active", "autoRenew": True} for i in range(3, 201)),
+        ],
+    )
+    recorder = _Recorder(embedded_transport(tmp_path / "db.sqlite", seed=seed))
+    async with httpx.AsyncClient(transport=recorder) as http:
+        settings = make_settings(
+            base_url="http://sandbox.invalid",
+            username="sandbox",
+            password=Secret("sandbox"),
+            subscription_key=Secret("sandbox-key"),
+            page_size=10,
+            max_concurrency=1,  # one request at a time: the order sent is deterministic
+        )
+        plan = await observe_and_plan(
+            MarketplaceClient(http, settings),
+            load_specs([str(specs)]),
+            PlanOptions(now=dt.datetime.now(dt.UTC)),
+        )
+    assert [(s.subscriptionId, s.action) for s in plan.steps] == [
+        ("1", Action.RENEW),
+        ("2", Action.CANCEL),
+        ("2", Action.APPROVE),
+    ]
+    assert plan.steps[0].price is not None
+    pages = [i for i, line in enumerate(recorder.sent) if line.startswith("GET /subscriptions?")]
+    estimate = recorder.sent.index("POST /orders/estimate?")
+    history = next(i for i, line in enumerate(recorder.sent) if "subscriptionId=2" in line)
+    assert len(pages) == 20
+    assert estimate < pages[-1]
+    assert history < pages[-1]

@@ -82,6 +82,19 @@ def make_plan(desired: DesiredState, live: LiveState, options: PlanOptions) -> P
     )
 
 
+def draft_steps(
+    d: DesiredSubscription, sub: Subscription, orders: tuple[Order, ...], options: PlanOptions
+) -> tuple[Step, ...]:
+    """The steps one subscription gets before any price or order history is known.
+
+    Observation calls it per subscription while still listing, to start the extra reads
+    (a renewal's price, a cancellation's withdrawn orders) early; whether there is a
+    renew or cancel step does not depend on those reads.
+    """
+    alone = LiveState(subscriptions={d.id: sub}, orders={d.id: orders})
+    return _plan_one(d, alone, options, _Acc()).steps
+
+
 def _fingerprinted(planned: SubscriptionPlan, live: LiveState) -> SubscriptionPlan:
     """Only subscriptions with steps carry a fingerprint: the stale check at ``apply --plan``
     looks at those alone, and hashing every in-sync one cost a tenth of the plan's time."""
