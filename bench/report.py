@@ -17,46 +17,42 @@ RESULTS = BENCH / "results.json"
 # Shown under a target that is missed: why, as far as the figures tell.
 WHY: dict[str, str] = {
     "naive": (
-        "the naive way's time is the sandbox's throughput for single GETs (10 in flight "
-        "at 20 ms; the sandbox and the client share the machine's cores), so it moves "
-        "with the load on the machine; subctl's plan is mostly fixed costs: Python "
-        "start-up and imports (~0.4 s), loading and validating 10,000 declarations with "
-        "positions (the validate column), parsing 12,000 live subscriptions into models, "
-        "and planning, with the 189 calls themselves taking about 1.5 s. Three full runs "
-        "on this machine gave 11.3x, 7.4x and 8.0x: the ratio is at the noise level of "
-        "a shared 2-core machine; in CPU time it is ~9.5x."
+        "both sides are bound by the client's CPU on this shared 2-core machine: the naive "
+        "way spends ~31 s of CPU on 10,001 requests (~3 ms each through httpx), subctl's "
+        "plan ~3.5 s (~0.4 s start-up and imports; ~1.1 s loading 10,000 declarations with "
+        "positions, which the naive way pays as well; the 124 pages into models; the 65 "
+        "price and history reads; planning; the JSON). The machine's speed moved by up to "
+        "2x within the hour (plan at 10,000 with no latency: 1.6 to 3.1 s of CPU), so the "
+        "ratio moves too: two full runs 15 minutes apart on 2026-11-25 gave 9.5x and 8.6x "
+        "(CPU: 8.9x). Closing the rest needs a cheaper spec stage or cheaper requests "
+        "(httpx, anyio and asyncio are ~70% of the per-request CPU)."
     ),
     "floor": (
         "the floor validates nothing: subctl loads the specs with line numbers and strict "
         "pydantic models (see the validate column), validates every live subscription "
-        "into a model, plans twice over the renew/cancel candidates (once to learn "
-        "what to price, once with the prices), renders the markdown, and makes 60 calls "
-        "the floor does not (40 estimates, 25 withdrawn-history look-ups)."
+        "into a model, plans each renew/cancel candidate twice (a draft as it arrives, to "
+        "start its price or history read, then the final plan), renders the JSON, and "
+        "makes 65 calls the floor does not (40 estimates, 25 withdrawn-history look-ups)."
     ),
     "scale": (
-        "the rate cap's burst: at 10,000 the first 100 of 189 calls go without waiting, "
-        "at 100,000 the 1,825 calls need at least (1,825 - 100) / 100 = 17 s at "
-        "100 requests a second, so the request part grows ~19x, not 10x. The sandbox "
-        "also answers deep pages more slowly (SQLite OFFSET scans: ~3.5 ms at offset 0, "
-        "~7 ms at 110,000 per page) and the heap is ten times larger."
+        "the rate cap's burst: at 10,000 all 189 calls fit in the burst of 200, at "
+        "100,000 the 1,655 calls need at least (1,655 - 200) / 200 = 7.3 s at 200 "
+        "requests a second, so the request part grows more than 10x. The sandbox also "
+        "answers deep pages more slowly (SQLite OFFSET scans: ~3.5 ms at offset 0, ~7 ms "
+        "at 110,000 per page) and the heap is ten times larger."
     ),
     "memory": (
-        "the run holds 100,000 declarations (pydantic spec models, ~150 MB: see "
-        "validate's RSS), 100,000 live subscription models while observing, and "
-        "100,000 per-subscription plan values (pydantic, each with its live-state "
-        "fingerprint), then renders them. Getting under 400 MB needs lighter "
-        "per-subscription values (slotted dataclasses instead of pydantic models in the "
-        "plan, or keeping only changed subscriptions' details): not done here."
+        "the run holds 100,000 declarations, 100,000 live subscriptions while observing "
+        "and 100,000 per-subscription plan entries (all slotted pydantic dataclasses, "
+        "~0.3 KB each), then renders ~45 MB of JSON text."
     ),
     "apply": (
-        "the rate cap, once subctl's CPU is no longer the limit: 1,016 requests (1,000 "
-        "PATCHes, the token, 15 pages) at 100 requests/s with a burst of 100 need at "
-        "least (1,016 - 100) / 100 = 9.2 s, and the sandbox saw them over 9.4-9.5 s, so "
-        "with start-up and the report (0.7-1.3 s here) the default concurrency cannot "
-        "go below ~10 s. Concurrency 1 is 1,000 x (50 ms + ~10 ms: the sandbox's and "
-        "subctl's CPU, two fsyncs), ~60 s. The ratio is therefore ~6x at best, and "
-        "making writes cheaper lowers it: it shortens the concurrency-1 run, not the "
-        "capped one. With SUBCTL_MAX_RATE=400 (row 3) concurrency alone is measured."
+        "8 in flight at 50 ms allow at most 160 requests a second; the sandbox saw ~120 "
+        "(subctl's and the sandbox's CPU share the 2 cores), and 1,016 requests plus "
+        "start-up and the report make ~9.7 s. Concurrency 1 is 1,000 x (50 ms + ~10 ms: "
+        "the sandbox's and subctl's CPU, two fsyncs), ~60 s. At the old cap of 100 "
+        "requests a second the default concurrency could not go below ~10 s (5.6-5.8x); "
+        "the cap is now 200 (docs/client.md, Limits)."
     ),
 }
 
@@ -82,12 +78,14 @@ CHANGES = (
     "plan/apply: the garbage collector's young threshold is raised for the run and the "
     "loaded specs are frozen out of later collections (controller/gctune.py): at 30,000 "
     "subscriptions 20% of the plan's time was collection.",
-    "plan: the draft plan (which subscriptions to price or look up) covers only the "
-    "subscriptions that can renew or cancel, not all of them.",
+    "plan: the draft (which subscriptions to price or look up) covers only the "
+    "subscriptions that can renew or cancel, and each one's read starts as soon as it "
+    "and the order listings are in, alongside the remaining pages.",
     "client: `sniffio` is marked absent in sys.modules when it is not installed: httpcore "
     "imports it several times per request and each failed import searched sys.path.",
-    "plan: the plan is no longer the event loop's task result; anyio formatted that task's "
-    "repr (the whole plan, ~0.1 s at 10,000) several times while closing connections.",
+    "plan/apply: the plan (and the apply result) is no longer the event loop's task "
+    "result; anyio formatted that task's repr (the whole plan, ~0.1 s at 10,000) several "
+    "times while closing connections.",
     "apply: the journal's in-flight file is an append-only log kept open for the run (one "
     "fsynced start record before each write, a done mark after its line), not rewritten, "
     "fsynced and renamed twice per write; its records go through one worker thread that "
