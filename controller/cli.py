@@ -1,14 +1,12 @@
-"""Command line: click commands, thin. Parses options, calls the pipeline, maps errors.
+"""Command line: click commands, thin. Parses options, calls the pipeline.
 
-Each command body returns an int exit code; ``_run`` is the one error handler that
-turns ``ControllerError`` into a one-line message on stderr and its exit code
-(controller/errors.py), Ctrl-C into 130, and anything else into a short "internal
-error" line (the traceback only with -vv), never a raw traceback for a user mistake.
+Each command body returns an int exit code and runs through ``run_body``
+(controller/clirun.py), the one place errors become exit codes. ``subctl sandbox``
+lives in controller/sandbox/command.py and is registered here.
 """
 
 from __future__ import annotations
 
-import logging
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,16 +16,10 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from controller import __version__
+from controller.clirun import run_body, setup_logging
 from controller.durations import parse_duration
-from controller.errors import (
-    EXIT_ERROR,
-    EXIT_INTERRUPTED,
-    EXIT_OK,
-    ConfigError,
-    ControllerError,
-    SpecErrors,
-    exit_code_for,
-)
+from controller.errors import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK
+from controller.sandbox.command import sandbox_group
 from controller.spec.loader import check_specs
 from controller.spec.schema import schema_json
 from controller.spec.summary import render_json, render_text
@@ -43,69 +35,6 @@ class GlobalOptions:
     color: bool
     api_url: str | None = None
     marketplace: str | None = None
-
-
-def _unwrapped(body: Callable[[], int]) -> int:
-    """Run ``body``; a task group's ExceptionGroup of one error becomes that error, so a
-    failure inside concurrent work is reported like any other (its message, its code)."""
-    try:
-        return body()
-    except BaseExceptionGroup as group:
-        leaves = _leaves(group)
-        if len(leaves) == 1 or all(isinstance(e, ControllerError) for e in leaves):
-            # Several ControllerErrors: the most severe exit code wins (3 over 1).
-            raise max(leaves, key=exit_code_for) from group
-        raise
-
-
-def _leaves(group: BaseExceptionGroup[BaseException]) -> list[BaseException]:
-    out: list[BaseException] = []
-    for exc in group.exceptions:
-        out.extend(_leaves(exc) if isinstance(exc, BaseExceptionGroup) else [exc])
-    return out
-
-
-def _run(body: Callable[[], int]) -> None:
-    """Run a command body and exit with its code; the only place errors become exits."""
-    log = logging.getLogger("subctl")
-    try:
-        code = _unwrapped(body)
-    except SpecErrors as err:
-        # One line per problem, each ``path:line:col: message``, as validate prints them.
-        for problem in err.problems:
-            click.echo(str(problem), err=True)
-        click.echo(f"error: {len(err.problems)} problem(s) in the spec files", err=True)
-        code = exit_code_for(err)
-    except ControllerError as err:
-        click.echo(f"error: {err}", err=True)
-        code = exit_code_for(err)
-    except KeyboardInterrupt as err:
-        click.echo("interrupted", err=True)
-        code = exit_code_for(err)
-    except Exception as err:  # a bug, not a user mistake: say so without a wall of text
-        log.debug("internal error", exc_info=True)
-        click.echo(
-            f"internal error: {type(err).__name__}: {err} (run with -vv for details)", err=True
-        )
-        code = EXIT_ERROR
-    sys.exit(code)
-
-
-def _setup_logging(verbosity: int, quiet: bool) -> None:
-    level = logging.WARNING
-    if quiet:
-        level = logging.ERROR
-    elif verbosity == 1:
-        level = logging.INFO
-    elif verbosity >= 2:
-        level = logging.DEBUG
-    logging.basicConfig(
-        level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
-    )
-    # httpx/httpcore log request lines at DEBUG; our client logs its own redacted lines,
-    # so theirs stay quiet at every verbosity (they could carry headers in future versions).
-    for noisy in ("httpx", "httpcore", "hpack", "uvicorn.access"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
 class _Group(click.Group):
@@ -142,7 +71,7 @@ def main(
     marketplace: str | None,
 ) -> None:
     """Keep Comms Care subscriptions in the state that git declares."""
-    _setup_logging(verbosity, quiet)
+    setup_logging(verbosity, quiet)
     ctx.obj = GlobalOptions(
         verbosity=verbosity,
         quiet=quiet,
@@ -177,13 +106,13 @@ def validate(paths: tuple[str, ...], fmt: str) -> None:
                 click.echo(line, err=True)
         return EXIT_OK if report.valid else EXIT_ERROR
 
-    _run(body)
+    run_body(body)
 
 
 @main.command()
 def schema() -> None:
     """Print the JSON Schema of a spec document (SubscriptionSet)."""
-    _run(lambda: _echo_raw(schema_json()))
+    run_body(lambda: _echo_raw(schema_json()))
 
 
 def _echo_raw(text: str) -> int:
@@ -260,7 +189,7 @@ def plan(ctx: click.Context, /, out: Path | None, detailed_exitcode: bool, **par
     """Show what apply would change: exit 0 ok, 2 changes (--detailed-exitcode), 1 error."""
     from controller.runner import run_plan  # noqa: PLC0415 - keeps validate/schema fast
 
-    _run(lambda: run_plan(_common(ctx, params), out, detailed_exitcode))
+    run_body(lambda: run_plan(_common(ctx, params), out, detailed_exitcode))
 
 
 @main.command(name="apply")
@@ -321,7 +250,7 @@ def apply_command(
             lock_wait=parse_duration(lock_wait, "--lock-wait"),
         )
 
-    _run(body)
+    run_body(body)
 
 
 # -- subctl export (adoption) ------------------------------------------------------------
@@ -366,100 +295,10 @@ def export_command(
             echo_err=lambda text: click.echo(text, err=True),
         )
 
-    _run(body)
+    run_body(body)
 
 
 # -- subctl sandbox ---------------------------------------------------------------------
 
 
-@main.group()
-def sandbox() -> None:
-    """The local sandbox marketplace (not a real marketplace)."""
-
-
-@sandbox.command("serve")
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8780, show_default=True, type=click.IntRange(0, 65535))
-@click.option(
-    "--db", default=".subctl/sandbox.db", show_default=True, type=click.Path(dir_okay=False)
-)
-@click.option(
-    "--seed",
-    type=click.Path(exists=True, dir_okay=False),
-    help="YAML/JSON seed for an empty database (default: the built-in demo set).",
-)
-@click.option("--vendor-delay", default=30.0, show_default=True, type=click.FloatRange(0))
-@click.option("--latency-ms", default=0, show_default=True, type=click.IntRange(0))
-@click.option("--fault-rate", default=0.0, show_default=True, type=click.FloatRange(0, 1))
-@click.option("--fault-seed", type=int, help="Seed of the fault schedule (reproducible runs).")
-@click.option(
-    "--fault-kinds",
-    default="500,503,429,drop,commit-502",
-    show_default=True,
-    help="Comma-separated: 500, 503, 429, drop, commit-502, commit-drop.",
-)
-@click.option(
-    "--fault-match",
-    multiple=True,
-    help='Only requests matching this "METHOD /path" glob may fault (repeatable).',
-)
-@click.option("--token-ttl", default=3600, show_default=True, type=click.IntRange(1))
-@click.option("--page-limit-max", default=100, show_default=True, type=click.IntRange(1))
-@click.option("--username", default="sandbox", envvar="SUBCTL_SANDBOX_USERNAME")
-@click.option("--password", default="sandbox", envvar="SUBCTL_SANDBOX_PASSWORD", show_default=False)
-@click.option(
-    "--subscription-key",
-    default="sandbox-key",
-    envvar="SUBCTL_SANDBOX_SUBSCRIPTION_KEY",
-    show_default=False,
-)
-def sandbox_serve(
-    *,
-    host: str,
-    port: int,
-    db: str,
-    seed: str | None,
-    vendor_delay: float,
-    latency_ms: int,
-    fault_rate: float,
-    fault_seed: int | None,
-    fault_kinds: str,
-    fault_match: tuple[str, ...],
-    token_ttl: int,
-    page_limit_max: int,
-    username: str,
-    password: str,
-    subscription_key: str,
-) -> None:
-    """Serve the sandbox marketplace over HTTP (for tests, demos and other tools)."""
-
-    def body() -> int:
-        # Lazy: starlette, uvicorn and SQLite load only for this command.
-        from controller.sandbox.config import SandboxConfig  # noqa: PLC0415
-        from controller.sandbox.server import serve  # noqa: PLC0415
-
-        try:
-            config = SandboxConfig(
-                username=username,
-                password=password,
-                subscription_key=subscription_key,
-                token_ttl=token_ttl,
-                page_limit_max=page_limit_max,
-                vendor_delay=vendor_delay,
-                latency_ms=latency_ms,
-                fault_rate=fault_rate,
-                fault_seed=fault_seed,
-                fault_kinds=tuple(k.strip() for k in fault_kinds.split(",") if k.strip()),
-                fault_match=fault_match,
-            )
-        except ValueError as err:
-            raise ConfigError(str(err)) from None
-        return serve(
-            host=host,
-            port=port,
-            db=Path(db),
-            seed=Path(seed) if seed else None,
-            config=config,
-        )
-
-    _run(body)
+main.add_command(sandbox_group)

@@ -1,0 +1,106 @@
+"""``subctl sandbox serve``: the sandbox marketplace over HTTP (registered in cli.py).
+
+Only click is imported here; starlette, uvicorn and SQLite load when the command runs.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from controller.clirun import run_body
+from controller.errors import ConfigError
+
+
+@click.group(name="sandbox")
+def sandbox_group() -> None:
+    """The local sandbox marketplace (not a real marketplace)."""
+
+
+@sandbox_group.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8780, show_default=True, type=click.IntRange(0, 65535))
+@click.option(
+    "--db", default=".subctl/sandbox.db", show_default=True, type=click.Path(dir_okay=False)
+)
+@click.option(
+    "--seed",
+    type=click.Path(exists=True, dir_okay=False),
+    help="YAML/JSON seed for an empty database (default: the built-in demo set).",
+)
+@click.option("--vendor-delay", default=30.0, show_default=True, type=click.FloatRange(0))
+@click.option("--latency-ms", default=0, show_default=True, type=click.IntRange(0))
+@click.option("--fault-rate", default=0.0, show_default=True, type=click.FloatRange(0, 1))
+@click.option("--fault-seed", type=int, help="Seed of the fault schedule (reproducible runs).")
+@click.option(
+    "--fault-kinds",
+    default="500,503,429,drop,commit-502",
+    show_default=True,
+    help="Comma-separated: 500, 503, 429, drop, commit-502, commit-drop.",
+)
+@click.option(
+    "--fault-match",
+    multiple=True,
+    help='Only requests matching this "METHOD /path" glob may fault (repeatable).',
+)
+@click.option("--token-ttl", default=3600, show_default=True, type=click.IntRange(1))
+@click.option("--page-limit-max", default=100, show_default=True, type=click.IntRange(1))
+@click.option("--username", default="sandbox", envvar="SUBCTL_SANDBOX_USERNAME")
+@click.option("--password", default="sandbox", envvar="SUBCTL_SANDBOX_PASSWORD", show_default=False)
+@click.option(
+    "--subscription-key",
+    default="sandbox-key",
+    envvar="SUBCTL_SANDBOX_SUBSCRIPTION_KEY",
+    show_default=False,
+)
+def sandbox_serve(
+    *,
+    host: str,
+    port: int,
+    db: str,
+    seed: str | None,
+    vendor_delay: float,
+    latency_ms: int,
+    fault_rate: float,
+    fault_seed: int | None,
+    fault_kinds: str,
+    fault_match: tuple[str, ...],
+    token_ttl: int,
+    page_limit_max: int,
+    username: str,
+    password: str,
+    subscription_key: str,
+) -> None:
+    """Serve the sandbox marketplace over HTTP (for tests, demos and other tools)."""
+
+    def body() -> int:
+        # Lazy: starlette, uvicorn and SQLite load only for this command.
+        from controller.sandbox.config import SandboxConfig  # noqa: PLC0415
+        from controller.sandbox.server import serve  # noqa: PLC0415
+
+        try:
+            config = SandboxConfig(
+                username=username,
+                password=password,
+                subscription_key=subscription_key,
+                token_ttl=token_ttl,
+                page_limit_max=page_limit_max,
+                vendor_delay=vendor_delay,
+                latency_ms=latency_ms,
+                fault_rate=fault_rate,
+                fault_seed=fault_seed,
+                fault_kinds=tuple(k.strip() for k in fault_kinds.split(",") if k.strip()),
+                fault_match=fault_match,
+            )
+        except ValueError as err:
+            raise ConfigError(str(err)) from None
+        return serve(
+            host=host,
+            port=port,
+            db=Path(db),
+            seed=Path(seed) if seed else None,
+            config=config,
+        )
+
+    run_body(body)
