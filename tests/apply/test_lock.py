@@ -64,13 +64,13 @@ def test_wait_message_names_a_holder_that_writes_its_note_late(tmp_path: Path) -
             time.sleep(0.3)
             fh.write('{"pid": 4242, "host": "here", "started": 0}')
             fh.flush()
-            time.sleep(1.5)
+            time.sleep(3.0)
 
     thread = threading.Thread(target=holder)
     thread.start()
     assert locked.wait(10)
     waits: list[str] = []
-    with pytest.raises(LockBusy), apply_lock(path, wait_seconds=0.9, on_wait=waits.append):
+    with pytest.raises(LockBusy), apply_lock(path, wait_seconds=2.0, on_wait=waits.append):
         pass
     thread.join(10)
     assert len(waits) == 1, waits
