@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 
 from controller.errors import ApiError
 from controller.marketplace.client import MarketplaceClient
@@ -169,18 +170,8 @@ async def observe_and_plan(
         live = await collect_live(
             client, (d.id for d in desired.subscriptions), options, lookahead=lookahead
         )
-    if not estimates and not history and not unreadable:
-        return make_plan(desired, live, options)
     merged = {k: v + tuple(history.get(k, ())) for k, v in live.orders.items()}
     for sub_id, past in history.items():
         merged.setdefault(sub_id, tuple(past))
-    complete = LiveState(
-        subscriptions=live.subscriptions,
-        orders=merged,
-        estimates=estimates,
-        unmanaged_count=live.unmanaged_count,
-        unmanaged_renewing=live.unmanaged_renewing,
-        unmanaged_stuck=live.unmanaged_stuck,
-        unreadable=unreadable,
-    )
+    complete = replace(live, orders=merged, estimates=estimates, unreadable=unreadable)
     return make_plan(desired, complete, options)

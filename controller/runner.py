@@ -10,10 +10,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar
 
 import anyio
 import click
@@ -41,6 +41,7 @@ from controller.spec.loader import load_specs
 from controller.target import describe, open_client
 
 Format = Literal["text", "json", "markdown"]
+T = TypeVar("T")
 DEFAULT_JOURNAL = Path(".subctl") / "journal.jsonl"
 
 
@@ -88,23 +89,31 @@ def _write_json(path: Path, data: object) -> None:
     _write_text(path, json.dumps(data, indent=2, sort_keys=True) + "\n")
 
 
+def _run_async(body: Callable[[], Awaitable[T]]) -> T:
+    """``anyio.run(body)``, with the result handed out through a list rather than as the
+    event loop's task result: asyncio's repr of a finished task shows its result, anyio
+    formats such reprs while closing connections, and a 10,000-subscription plan (or an
+    apply result holding it) takes ~0.1 s to repr each time."""
+    out: list[T] = []
+
+    async def keep() -> None:
+        out.append(await body())
+
+    anyio.run(keep)
+    return out[0]
+
+
 @batch_gc()
 def run_plan(common: Common, out: Path | None, detailed_exitcode: bool) -> int:
     desired = load_specs(common.paths)
     freeze_loaded()
     settings = ApiSettings.from_env(common.api_url, marketplace_option=common.marketplace)
 
-    made: list[Plan] = []
-
-    # The plan is handed out through ``made``, not as the task's result: asyncio's repr of
-    # a finished task shows its result, anyio formats such reprs while closing
-    # connections, and a 10,000-subscription plan takes ~0.1 s to repr each time.
-    async def go() -> None:
+    async def go() -> Plan:
         async with open_client(settings, announce=_echo_err) as client:
-            made.append(await observe_and_plan(client, desired, _plan_options(common, settings)))
+            return await observe_and_plan(client, desired, _plan_options(common, settings))
 
-    anyio.run(go)
-    plan = made[0]
+    plan = _run_async(go)
     click.echo(render_plan(plan, common.fmt, rich=_rich(common), color=common.color), nl=False)
     if out is not None:
         _write_text(out, plan.to_json())
@@ -190,13 +199,9 @@ def run_apply(
                 f"{order.subscriptionId}) is now {order.status.value}"
             )
 
-    finished: list[ApplyResult] = []
-
-    # Handed out through ``finished``, not as the task's result (see run_plan: anyio would
-    # format the repr of the whole result several times while closing connections).
-    async def go() -> None:
+    async def go() -> ApplyResult:
         async with open_client(settings, announce=_echo_err) as client:
-            result = await apply(
+            return await apply(
                 client,
                 desired,
                 plan_options,
@@ -208,7 +213,6 @@ def run_apply(
                 on_step=on_step,
                 on_order_done=on_order_done,
             )
-            finished.append(result)
 
     try:
         # One apply at a time in this folder (controller/apply/lock.py); the specs and
@@ -216,7 +220,7 @@ def run_apply(
         with apply_lock(
             DEFAULT_LOCK, wait_seconds=lock_wait, on_wait=None if common.quiet else _echo_err
         ):
-            anyio.run(go)
+            result = _run_async(go)
     except GuardError as err:
         progress.stop()
         if common.summary is not None:
@@ -228,7 +232,6 @@ def run_apply(
             _write_json(common.summary, refused)
         raise
     progress.stop()
-    result = finished[0]
     click.echo(render_apply(result, common.fmt, rich=_rich(common), color=common.color), nl=False)
     if common.summary is not None:
         _write_json(common.summary, apply_summary(result))

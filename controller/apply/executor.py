@@ -154,25 +154,6 @@ class Executor:
             return await self._order_code(sub, step, created, approve=True), created
         return await self._order_code(sub, step, created, approve=False), created
 
-    async def _finish(
-        self,
-        handle: int,
-        outcome: str,
-        *,
-        order_id: str | None = None,
-        order_number: str | None = None,
-        correlation_id: str | None = None,
-        message: str = "",
-    ) -> None:
-        await self._records.finish(
-            handle,
-            outcome,
-            order_id=order_id,
-            order_number=order_number,
-            correlation_id=correlation_id,
-            message=message,
-        )
-
     async def _attempt(
         self,
         sub_id: str,
@@ -188,7 +169,7 @@ class Executor:
         try:
             return handle, await call()
         except ControllerError as err:
-            await self._finish(
+            await self._records.finish(
                 handle,
                 Outcome.FAILED.value,
                 message=str(err),
@@ -204,14 +185,14 @@ class Executor:
         )
         cid = self.client.last_correlation_id
         if live.renewalStatus != step.autoRenew:
-            await self._finish(
+            await self._records.finish(
                 handle,
                 Outcome.FAILED.value,
                 correlation_id=cid,
                 message="the marketplace did not change renewalStatus",
             )
             raise _StepFailed("the marketplace answered but renewalStatus did not change")
-        await self._finish(handle, Outcome.SUCCEEDED.value, correlation_id=cid)
+        await self._records.finish(handle, Outcome.SUCCEEDED.value, correlation_id=cid)
         return StepOutcome(
             subscriptionId=sub.id,
             action=step.action,
@@ -238,7 +219,7 @@ class Executor:
         )
         order = result.order
         note = result.outcome.value
-        await self._finish(
+        await self._records.finish(
             handle,
             Outcome.SUCCEEDED.value,
             order_id=order.id,
@@ -369,7 +350,7 @@ class Executor:
         change = self.client.approve_order if approve else self.client.withdraw_order
         handle, order = await self._attempt(sub.id, step, lambda: change(order_id), order_id)
         cid = self.client.last_correlation_id
-        await self._finish(
+        await self._records.finish(
             handle,
             Outcome.SUCCEEDED.value,
             order_id=order.id,

@@ -70,22 +70,21 @@ def _applied(pagination: Pagination | None, page_size: int) -> int:
     return page_size
 
 
-def _last(data: list[object], pagination: Pagination | None, end: int, page_size: int) -> bool:
-    """Whether the page that ended at offset ``end`` is the last of its pass."""
-    return _last_size(len(data), pagination, end, page_size)
-
-
-def _last_size(size: int, pagination: Pagination | None, end: int, page_size: int) -> bool:
-    if not size or size < _applied(pagination, page_size):
-        return True
-    return pagination is not None and end >= pagination.total
-
-
 @dataclass(frozen=True)
 class _Page(Generic[T]):
-    items: list[T]  # parsed, in page order (duplicates of earlier pages not yet removed)
-    size: int  # items the server sent
+    items: list[T]  # every item the server sent, parsed, in page order (duplicates kept)
     pagination: Pagination | None
+
+    @property
+    def size(self) -> int:
+        return len(self.items)
+
+
+def _last(page: _Page[Any], end: int, page_size: int) -> bool:
+    """Whether ``page``, which ended at offset ``end``, is the last of its pass."""
+    if not page.size or page.size < _applied(page.pagination, page_size):
+        return True
+    return page.pagination is not None and end >= page.pagination.total
 
 
 async def _fetch_window(
@@ -137,11 +136,10 @@ async def iter_items(
 
     def prepare(reply: Reply) -> _Page[T]:
         data, pagination = _page(reply)
-        return _Page([parse(raw, reply) for raw in data], len(data), pagination)
+        return _Page([parse(raw, reply) for raw in data], pagination)
 
-    def fresh(data: list[object], reply: Reply) -> Iterator[T]:
-        for raw in data:
-            item = parse(raw, reply)
+    def unseen(page: _Page[T]) -> Iterator[T]:
+        for item in page.items:
             item_key = key(item)
             if item_key not in seen:
                 seen.add(item_key)
@@ -149,42 +147,36 @@ async def iter_items(
 
     for pass_number in range(1, max_passes + 1):
         totals: set[int] = set()
-        reply = await fetch(0, page_size)
-        data, pagination = _page(reply)
-        for item in fresh(data, reply):
+        page = prepare(await fetch(0, page_size))
+        for item in unseen(page):
             yield item
-        offset = len(data)
-        if pagination is not None:
-            totals.add(pagination.total)
-        done = _last(data, pagination, offset, page_size)
-        if not done and pagination is not None and window > 1:
+        offset = page.size
+        first = page.pagination
+        if first is not None:
+            totals.add(first.total)
+        done = _last(page, offset, page_size)
+        if not done and first is not None and window > 1:
             # The first page told the total: read the rest a window at a time.
-            step = _applied(pagination, page_size)
-            for offsets in _windows(step, pagination.total, step, window):
+            step = _applied(first, page_size)
+            for offsets in _windows(step, first.total, step, window):
                 pages = await _fetch_window(fetch, offsets, page_size, prepare)
                 for page_offset, page in zip(offsets, pages, strict=True):
-                    for item in page.items:
-                        item_key = key(item)
-                        if item_key not in seen:
-                            seen.add(item_key)
-                            yield item
+                    for item in unseen(page):
+                        yield item
                     if page.pagination is not None:
                         totals.add(page.pagination.total)
-                    done = done or _last_size(
-                        page.size, page.pagination, page_offset + page.size, page_size
-                    )
+                    done = done or _last(page, page_offset + page.size, page_size)
                 if done:
                     break
         else:
             while not done:
-                reply = await fetch(offset, page_size)
-                data, pagination = _page(reply)
-                for item in fresh(data, reply):
+                page = prepare(await fetch(offset, page_size))
+                for item in unseen(page):
                     yield item
-                offset += len(data)
-                if pagination is not None:
-                    totals.add(pagination.total)
-                done = _last(data, pagination, offset, page_size)
+                offset += page.size
+                if page.pagination is not None:
+                    totals.add(page.pagination.total)
+                done = _last(page, offset, page_size)
         if len(totals) <= 1:
             return
         log.debug("list total changed during pass %d (%s); reading again", pass_number, totals)
