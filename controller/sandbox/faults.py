@@ -6,7 +6,8 @@ seeded by ``fault_seed``, one of the configured kinds happens instead of a norma
 
 - ``500`` / ``503``: an error body, nothing done;
 - ``429``: an error body with ``Retry-After`` (seconds), nothing done;
-- ``drop``: the response starts and the connection is closed without a body, nothing done;
+- ``drop``: the request is read, the response starts and the connection is closed
+  without a body, nothing done;
 - ``commit-502`` (writes only): the write is committed, then a 502 is returned;
 - ``commit-drop`` (writes only, opt-in): the write is committed, then the connection drops.
 
@@ -102,6 +103,7 @@ class FaultMiddleware:
         elif kind == FAULT_429:
             await self._error(scope, send, 429, "Too many requests", retry_after=True)
         elif kind == FAULT_DROP:
+            await _drain(receive)
             await _drop(send)
         else:
             await self.app(scope, receive, _swallow)  # the write is committed...
@@ -130,6 +132,16 @@ class FaultMiddleware:
 
 async def _swallow(message: Message) -> None:
     """A send that loses the app's answer, as a gateway that dropped it would."""
+
+
+async def _drain(receive: Receive) -> None:
+    """Read the request body first: closing a socket with unread data makes the kernel
+    answer with a reset, so the client would see "connection reset" or "server
+    disconnected" depending on timing. Drained, a drop is always the latter."""
+    while True:
+        message = await receive()
+        if message["type"] != "http.request" or not message.get("more_body", False):
+            return
 
 
 async def _drop(send: Send) -> None:
