@@ -9,20 +9,19 @@ one file per customer, or one YAML stream to stdout. It never writes to the mark
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from pathlib import Path
 
 import anyio
 
 from controller.errors import ConfigError
+from controller.ids import is_digits
 from controller.marketplace.client import MarketplaceClient
 from controller.marketplace.models import Order, OrderStatus, OrderType, Subscription
 from controller.marketplace.settings import ApiSettings
 from controller.report.specfile import Exported, build_export, render_set, render_stream
 from controller.target import open_client
 
-_DIGITS = re.compile(r"^[0-9]{1,20}$")
 # Only open orders change what a subscription becomes (an open cancellation).
 _OPEN = (OrderStatus.SUBMITTED, OrderStatus.PROCESSING)
 
@@ -52,7 +51,7 @@ async def read_live(
 def export_live(
     settings: ApiSettings, customer: str | None, announce: Callable[[str], None]
 ) -> Exported:
-    if customer is not None and not _DIGITS.match(customer):
+    if customer is not None and not is_digits(customer):
         raise ConfigError(f"--customer must be a customer id (digits), got {customer!r}")
 
     async def go() -> Exported:
