@@ -37,6 +37,7 @@ from controller.progress import StepProgress
 from controller.report.render import render_apply, render_plan
 from controller.report.summary import apply_summary, plan_summary
 from controller.revision import spec_revision
+from controller.safetext import scrub
 from controller.spec.loader import load_specs
 from controller.target import describe, open_client
 
@@ -194,9 +195,12 @@ def run_apply(
 
     def on_order_done(order: Order) -> None:
         if not common.quiet:
+            # Live text: an order number may carry terminal escapes (controller/safetext.py).
             _echo_err(
-                f"order {order.orderNumber or order.id} ({order.type.value}, subscription "
-                f"{order.subscriptionId}) is now {order.status.value}"
+                scrub(
+                    f"order {order.orderNumber or order.id} ({order.type.value}, subscription "
+                    f"{order.subscriptionId}) is now {order.status.value}"
+                )
             )
 
     async def go() -> ApplyResult:
