@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from controller.redact import redact
 from controller.safetext import scrub
 
 EXIT_OK = 0
@@ -38,8 +39,10 @@ _MAX_MESSAGE = 300
 def shorten(text: str, limit: int = _MAX_MESSAGE) -> str:
     """Cut a server-supplied text so that a huge body never floods a log line.
 
-    Whitespace runs become one space and control characters become ``?``.
+    Whitespace runs become one space, control characters become ``?`` and known
+    secret values ``***`` (a server or a transport error may quote a header).
     """
+    text = redact(text)
     # A server's text must not be able to repaint the terminal (or CI log) showing it.
     text = " ".join(scrub(text, "mark").split())
     return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -44,6 +44,12 @@ MODES = (
 # Valid answers whose text fields carry terminal escapes: must never reach a terminal.
 ESCAPES = "escapes-in-data"
 EVIL = "\x1b]0;pwned\x07\x1b[2J\u202e"
+# Valid listings; every write is refused with a 400 whose body and headers echo the
+# request's credentials (key, bearer token) back.
+ECHO_SECRETS = "echo-secrets"
+# POST /token answers a token with a trailing newline (cannot go in a header).
+BAD_TOKEN = "bad-token"
+BAD_TOKEN_VALUE = "tok-7c1e9f2a-secret\n"
 # Valid answers, but GET /orders/{id} takes ``order_delay`` seconds (apply --wait's bound).
 SLOW_ORDER = "slow-order"
 # Every control a server could send: CSI, OSC 8 link, CR, bidi override, C1 CSI.
@@ -102,6 +108,8 @@ class BrokenApi:
         )
 
     async def token(self, request: Request) -> Response:
+        if self.mode == BAD_TOKEN:
+            return JSONResponse({"token": BAD_TOKEN_VALUE, "expiresInSeconds": 3600})
         return JSONResponse({"token": "t" * 40, "expiresInSeconds": 3600})
 
     async def subscriptions(self, request: Request) -> Response:
@@ -187,6 +195,15 @@ class BrokenApi:
     async def other(self, request: Request) -> Response:
         if request.method != "GET":
             self.writes.append(f"{request.method} {request.url.path}")
+        if self.mode == ECHO_SECRETS and request.method != "GET":
+            key = request.headers.get("x-subscription-key", "")
+            auth = request.headers.get("authorization", "")
+            echoed = f"refused: key {key}, {auth}"
+            return JSONResponse(
+                {"status": 400, "message": echoed},
+                status_code=400,
+                headers={"X-Correlation-ID": f"cid {key}"},
+            )
         return JSONResponse({"status": 404, "message": "No entity has been found"}, 400)
 
 
