@@ -18,7 +18,7 @@ from typing import Literal, TypeVar
 import anyio
 import click
 
-from controller.apply.lock import DEFAULT_LOCK, DEFAULT_WAIT_SECONDS, apply_lock
+from controller.apply.lock import DEFAULT_WAIT_SECONDS, apply_lock, lock_path
 from controller.errors import (
     EXIT_CHANGES,
     EXIT_ERROR,
@@ -40,7 +40,7 @@ from controller.report.summary import apply_summary, plan_summary
 from controller.revision import spec_revision
 from controller.safetext import scrub
 from controller.spec.loader import load_specs
-from controller.target import describe, open_client
+from controller.target import describe, lock_target, open_client
 
 Format = Literal["text", "json", "markdown"]
 T = TypeVar("T")
@@ -227,11 +227,11 @@ def run_apply(
             )
 
     try:
-        # One apply at a time in this folder (controller/apply/lock.py); the specs and
-        # options are already known good, so a waiting run never holds a bad config.
-        with apply_lock(
-            DEFAULT_LOCK, wait_seconds=lock_wait, on_wait=None if common.quiet else _echo_err
-        ):
+        # One apply at a time per target and account on this machine, from any folder
+        # (controller/apply/lock.py); the specs and options are already known good, so
+        # a waiting run never holds a bad config.
+        lock = lock_path(lock_target(settings), settings.username, settings.marketplace)
+        with apply_lock(lock, wait_seconds=lock_wait, on_wait=None if common.quiet else _echo_err):
             result = _run_async(go)
     except GuardError as err:
         progress.stop()
