@@ -52,6 +52,8 @@ import weakref
 from pathlib import Path
 from typing import Any
 
+from controller.redact import redact
+
 COMPACT_AFTER = 2048
 
 _APPEND = os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC
@@ -120,7 +122,8 @@ def sync_directory(path: Path) -> None:
 
 
 def _encode(record: dict[str, Any]) -> bytes:
-    return (json.dumps(record, sort_keys=True) + "\n").encode("utf-8")
+    # Masked like the journal's own lines: an outcome kept here may carry a message.
+    return (redact(json.dumps(record, sort_keys=True)) + "\n").encode("utf-8")
 
 
 def _read_pending(path: Path) -> dict[str, dict[str, Any]]:
