@@ -212,7 +212,7 @@ def test_wait_ends_within_its_duration_against_a_slow_server(
         api.order_delay = 0.0
     assert api.writes == ["PATCH /orders/77"]
     assert result.exit_code == 1, result.stdout + result.stderr
-    assert "order 77 still processing after --wait 2s" in result.stdout + result.stderr
+    assert "order SO77 still processing after --wait 2s" in result.stdout + result.stderr
     assert elapsed <= 2 + 5, f"--wait 2s took {elapsed:.1f}s"
 
 
