@@ -79,7 +79,10 @@ class RedactingFilter(logging.Filter):
     """Masks known secrets in every record a handler emits (message and arguments)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError):  # a bad format: logging reports it itself
+            return True
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
         cleaned = redact(message)

@@ -10,6 +10,7 @@ is fed the values at start-up and each token; credentials are checked first.
 from __future__ import annotations
 
 import base64
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,7 +18,7 @@ import pytest
 from click.testing import CliRunner
 
 from controller.cli import main
-from controller.redact import redact, remember_secret
+from controller.redact import RedactingFilter, redact, remember_secret
 from tests.e2e.harness import KEY, PASSWORD, USER, env_for, write_specs
 from tests.reliability.broken_api import (
     BAD_TOKEN,
@@ -131,3 +132,12 @@ def test_the_redactor_masks_every_quoted_form() -> None:
     assert redact("abc") == "abc"
     remember_secret("sandbox")  # the sandbox's published default
     assert redact("embedded sandbox") == "embedded sandbox"
+
+
+def test_the_logging_filter_masks_messages_and_their_arguments() -> None:
+    remember_secret("log-secret-5d2e")
+    record = logging.LogRecord(
+        "subctl", logging.DEBUG, __file__, 1, "got %s", ("log-secret-5d2e",), None
+    )
+    assert RedactingFilter().filter(record)
+    assert record.getMessage() == "got ***"
