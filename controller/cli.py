@@ -220,7 +220,7 @@ def plan(ctx: click.Context, /, out: Path | None, detailed_exitcode: bool, **par
     "--lock-wait",
     default="30s",
     show_default=True,
-    help="How long to wait for another apply in this folder (.subctl/apply.lock) to end.",
+    help="How long to wait for another apply on the same target and account to end.",
 )
 @click.pass_context
 def apply_command(

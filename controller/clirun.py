@@ -16,6 +16,7 @@ from collections.abc import Callable
 import click
 
 from controller.errors import EXIT_ERROR, ControllerError, SpecErrors, exit_code_for
+from controller.redact import RedactingFilter, redact
 
 
 def _unwrapped(body: Callable[[], int]) -> int:
@@ -50,7 +51,7 @@ def run_body(body: Callable[[], int]) -> None:
         click.echo(f"error: {len(err.problems)} problem(s) in the spec files", err=True)
         code = exit_code_for(err)
     except ControllerError as err:
-        click.echo(f"error: {err}", err=True)
+        click.echo(redact(f"error: {err}"), err=True)
         code = exit_code_for(err)
     except KeyboardInterrupt as err:
         click.echo("interrupted", err=True)
@@ -58,7 +59,8 @@ def run_body(body: Callable[[], int]) -> None:
     except Exception as err:  # a bug, not a user mistake: say so without a wall of text
         log.debug("internal error", exc_info=True)
         click.echo(
-            f"internal error: {type(err).__name__}: {err} (run with -vv for details)", err=True
+            redact(f"internal error: {type(err).__name__}: {err} (run with -vv for details)"),
+            err=True,
         )
         code = EXIT_ERROR
     sys.exit(code)
@@ -75,6 +77,10 @@ def setup_logging(verbosity: int, quiet: bool) -> None:
     logging.basicConfig(
         level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
     )
+    # Every handler of the root logger masks known secrets (controller/redact.py).
+    for handler in logging.getLogger().handlers:
+        if not any(isinstance(f, RedactingFilter) for f in handler.filters):
+            handler.addFilter(RedactingFilter())
     # httpx/httpcore log request lines at DEBUG; our client logs its own redacted lines,
     # so theirs stay quiet at every verbosity (they could carry headers in future versions).
     for noisy in ("httpx", "httpcore", "hpack", "uvicorn.access"):

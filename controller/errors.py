@@ -22,8 +22,10 @@ code (DESIGN.md section 7). Anything else is a bug and is reported as such.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
+
+from controller.redact import redact
+from controller.safetext import scrub
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -34,17 +36,15 @@ EXIT_INTERRUPTED = 130
 _MAX_MESSAGE = 300
 
 
-# Terminal escapes, NUL, DEL, C1 and bidi controls: a server's text must not be able
-# to repaint the terminal (or a CI log) that shows our error message.
-_CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-
-
 def shorten(text: str, limit: int = _MAX_MESSAGE) -> str:
     """Cut a server-supplied text so that a huge body never floods a log line.
 
-    Whitespace runs become one space and control characters become ``?``.
+    Whitespace runs become one space, control characters become ``?`` and known
+    secret values ``***`` (a server or a transport error may quote a header).
     """
-    text = " ".join(_CONTROL.sub("?", text).split())
+    text = redact(text)
+    # A server's text must not be able to repaint the terminal (or CI log) showing it.
+    text = " ".join(scrub(text, "mark").split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 

@@ -9,20 +9,20 @@ one file per customer, or one YAML stream to stdout. It never writes to the mark
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from pathlib import Path
 
 import anyio
 
 from controller.errors import ConfigError
+from controller.ids import is_digits
 from controller.marketplace.client import MarketplaceClient
 from controller.marketplace.models import Order, OrderStatus, OrderType, Subscription
 from controller.marketplace.settings import ApiSettings
+from controller.redact import redact
 from controller.report.specfile import Exported, build_export, render_set, render_stream
 from controller.target import open_client
 
-_DIGITS = re.compile(r"^[0-9]{1,20}$")
 # Only open orders change what a subscription becomes (an open cancellation).
 _OPEN = (OrderStatus.SUBMITTED, OrderStatus.PROCESSING)
 
@@ -52,7 +52,7 @@ async def read_live(
 def export_live(
     settings: ApiSettings, customer: str | None, announce: Callable[[str], None]
 ) -> Exported:
-    if customer is not None and not _DIGITS.match(customer):
+    if customer is not None and not is_digits(customer):
         raise ConfigError(f"--customer must be a customer id (digits), got {customer!r}")
 
     async def go() -> Exported:
@@ -80,9 +80,13 @@ def write_files(exported: Exported, out: Path, *, force: bool) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     for path, cset in targets:
         tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(render_set(cset), encoding="utf-8")
+        tmp.write_text(redact(render_set(cset)), encoding="utf-8")
         tmp.replace(path)
     return [path for path, _ in targets]
+
+
+def _redacting(write: Callable[[str], None]) -> Callable[[str], None]:
+    return lambda text: write(redact(text))
 
 
 def run_export(
@@ -94,7 +98,12 @@ def run_export(
     echo: Callable[[str], None],
     echo_err: Callable[[str], None],
 ) -> int:
-    """The body of ``subctl export``: stdout gets YAML only; notes go to stderr."""
+    """The body of ``subctl export``: stdout gets YAML only; notes go to stderr.
+
+    Everything it prints or writes goes through the redactor (controller/redact.py).
+    """
+    echo = _redacting(echo)
+    echo_err = _redacting(echo_err)
     exported = export_live(settings, customer, echo_err)
     for note in exported.notes:
         echo_err(f"note: {note}")

@@ -18,7 +18,7 @@ from typing import Literal, TypeVar
 import anyio
 import click
 
-from controller.apply.lock import DEFAULT_LOCK, DEFAULT_WAIT_SECONDS, apply_lock
+from controller.apply.lock import DEFAULT_WAIT_SECONDS, apply_lock, lock_path
 from controller.errors import (
     EXIT_CHANGES,
     EXIT_ERROR,
@@ -34,11 +34,13 @@ from controller.plan.inputs import PlanOptions
 from controller.plan.model import Plan
 from controller.plan.outcome import ApplyResult, Outcome, StepOutcome
 from controller.progress import StepProgress
+from controller.redact import redact
 from controller.report.render import render_apply, render_plan
 from controller.report.summary import apply_summary, plan_summary
 from controller.revision import spec_revision
+from controller.safetext import scrub
 from controller.spec.loader import load_specs
-from controller.target import describe, open_client
+from controller.target import describe, lock_target, open_client
 
 Format = Literal["text", "json", "markdown"]
 T = TypeVar("T")
@@ -61,7 +63,13 @@ class Common:
 
 
 def _echo_err(message: str) -> None:
-    click.echo(message, err=True)
+    click.echo(redact(message), err=True)
+
+
+def _echo(text: str) -> None:
+    # Every output goes through the redactor (controller/redact.py): live text may echo a
+    # secret (a server quoting the key in a name), and the output must not show it.
+    click.echo(redact(text), nl=False)
 
 
 def _plan_options(common: Common, settings: ApiSettings) -> PlanOptions:
@@ -81,7 +89,7 @@ def _rich(common: Common) -> bool:
 def _write_text(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
+    tmp.write_text(redact(text), encoding="utf-8")
     tmp.replace(path)
 
 
@@ -114,7 +122,7 @@ def run_plan(common: Common, out: Path | None, detailed_exitcode: bool) -> int:
             return await observe_and_plan(client, desired, _plan_options(common, settings))
 
     plan = _run_async(go)
-    click.echo(render_plan(plan, common.fmt, rich=_rich(common), color=common.color), nl=False)
+    _echo(render_plan(plan, common.fmt, rich=_rich(common), color=common.color))
     if out is not None:
         _write_text(out, plan.to_json())
     if common.summary is not None:
@@ -175,6 +183,7 @@ def run_apply(
     settings = ApiSettings.from_env(common.api_url, marketplace_option=common.marketplace)
     plan_options = _plan_options(common, settings)
     journal = Journal(journal_path or DEFAULT_JOURNAL, revision=plan_options.revision)
+    journal.check_paths()  # a FIFO there would hang the first write: refused before any call
     options = ApplyOptions(
         max_cancellations=max_cancellations,
         concurrency=concurrency,
@@ -186,7 +195,7 @@ def run_apply(
     def on_plan(plan: Plan) -> None:
         shown.append(plan)
         if common.fmt == "text":
-            click.echo(render_plan(plan, "text", rich=_rich(common), color=common.color), nl=False)
+            _echo(render_plan(plan, "text", rich=_rich(common), color=common.color))
         progress.start(len(plan.steps))
 
     def on_step(outcome: StepOutcome) -> None:
@@ -194,9 +203,12 @@ def run_apply(
 
     def on_order_done(order: Order) -> None:
         if not common.quiet:
+            # Live text: an order number may carry terminal escapes (controller/safetext.py).
             _echo_err(
-                f"order {order.orderNumber or order.id} ({order.type.value}, subscription "
-                f"{order.subscriptionId}) is now {order.status.value}"
+                scrub(
+                    f"order {order.orderNumber or order.id} ({order.type.value}, subscription "
+                    f"{order.subscriptionId}) is now {order.status.value}"
+                )
             )
 
     async def go() -> ApplyResult:
@@ -215,11 +227,11 @@ def run_apply(
             )
 
     try:
-        # One apply at a time in this folder (controller/apply/lock.py); the specs and
-        # options are already known good, so a waiting run never holds a bad config.
-        with apply_lock(
-            DEFAULT_LOCK, wait_seconds=lock_wait, on_wait=None if common.quiet else _echo_err
-        ):
+        # One apply at a time per target and account on this machine, from any folder
+        # (controller/apply/lock.py); the specs and options are already known good, so
+        # a waiting run never holds a bad config.
+        lock = lock_path(lock_target(settings), settings.username, settings.marketplace)
+        with apply_lock(lock, wait_seconds=lock_wait, on_wait=None if common.quiet else _echo_err):
             result = _run_async(go)
     except GuardError as err:
         progress.stop()
@@ -232,10 +244,13 @@ def run_apply(
             _write_json(common.summary, refused)
         raise
     progress.stop()
-    click.echo(render_apply(result, common.fmt, rich=_rich(common), color=common.color), nl=False)
+    _echo(render_apply(result, common.fmt, rich=_rich(common), color=common.color))
     if common.summary is not None:
         _write_json(common.summary, apply_summary(result))
     failed = result.count(Outcome.FAILED)
-    return (
-        EXIT_OK if not result.errors and not failed and not result.stillProcessing else EXIT_ERROR
-    )
+    # Journal lines that could not be written (disk full) are reported apart: the writes
+    # themselves are reported above with their real outcome.
+    for failure in journal.failures:
+        _echo_err(f"error: journal: {failure}")
+    ok = not result.errors and not failed and not result.stillProcessing and not journal.failures
+    return EXIT_OK if ok else EXIT_ERROR

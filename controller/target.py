@@ -28,6 +28,17 @@ BANNER = (
 )
 
 
+def lock_target(settings: ApiSettings) -> str:
+    """The target as one string for the apply lock: the same marketplace gives the same
+    string from any folder (scheme and host lower-cased, default port made explicit);
+    the embedded sandbox is its database file, resolved."""
+    if settings.embedded:
+        return f"embedded-sandbox:{EMBEDDED_DB.resolve()}"
+    url = httpx.URL(settings.base_url)
+    port = url.port or (443 if url.scheme == "https" else 80)
+    return f"{url.scheme.lower()}://{url.host.lower()}:{port}{url.path.rstrip('/')}"
+
+
 def describe(settings: ApiSettings) -> str:
     """The target as shown in plans and logs: never credentials."""
     return f"embedded sandbox ({EMBEDDED_DB})" if settings.embedded else settings.base_url

@@ -18,13 +18,14 @@ subctl runs on asyncio (see ``marketplace/exchange.py``); the waits are asyncio 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import queue
 import threading
 from dataclasses import dataclass
 
 import anyio
 
-from controller.apply.journal import Journal, Record
+from controller.apply.journal import Journal, JournalError, Record
 
 _STOP = None
 
@@ -66,7 +67,11 @@ class GroupCommit:
         correlation_id: str | None = None,
         message: str = "",
     ) -> None:
-        """``Journal.finish``: returns once the outcome line is durable."""
+        """``Journal.finish``: returns once the outcome line is durable, or failed.
+
+        A line that cannot be written (disk full) never changes the write's outcome:
+        the journal keeps it for ``close`` and the run reports it apart.
+        """
         record = self.journal.end(
             handle,
             outcome,
@@ -75,7 +80,10 @@ class GroupCommit:
             correlation_id=correlation_id,
             message=message,
         )
-        await self._commit(record)
+        # On JournalError the line is held in Journal._unwritten; close() retries it,
+        # then reports it.
+        with contextlib.suppress(JournalError):
+            await self._commit(record)
 
     def close(self) -> None:
         """Stop the worker once it has written everything queued."""

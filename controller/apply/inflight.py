@@ -43,25 +43,67 @@ Planted symlinks are refused (``O_NOFOLLOW``), never written or read through.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import secrets
+import stat
 import weakref
 from pathlib import Path
 from typing import Any
+
+from controller.redact import redact
 
 COMPACT_AFTER = 2048
 
 _APPEND = os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC
 
 
+NOT_REGULAR = "not a regular file (a FIFO, device or directory); refused"
+
+
+def check_regular(path: Path) -> None:
+    """Raise OSError if ``path`` exists and is neither a regular file nor a symlink.
+
+    Symlinks are left to ``O_NOFOLLOW`` (which names them); a FIFO would block the
+    first open until some reader came (apply hung before any write), a device or a
+    directory cannot hold a journal.
+    """
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        return
+    if not (stat.S_ISREG(mode) or stat.S_ISLNK(mode)):
+        raise OSError(errno.ENXIO, NOT_REGULAR)
+
+
+def _open_regular(path: Path, flags: int, mode: int = 0o644) -> int:
+    # O_NONBLOCK: opening a FIFO never waits for its other end (the write side fails
+    # with ENXIO at once); fstat then refuses anything that is not a regular file.
+    try:
+        fd = os.open(path, flags | os.O_NONBLOCK, mode)
+    except OSError as err:
+        if err.errno == errno.ENXIO:
+            raise OSError(errno.ENXIO, NOT_REGULAR) from None
+        raise
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.ENXIO, NOT_REGULAR)
+        os.set_blocking(fd, True)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
 def open_append(path: Path) -> tuple[int, bool]:
-    """An append-only fd on ``path`` (never through a symlink); True if it was created."""
+    """An append-only fd on ``path`` (never through a symlink, only a regular file);
+    True if it was created."""
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        return os.open(path, _APPEND | os.O_EXCL, 0o644), True
+        return _open_regular(path, _APPEND | os.O_EXCL), True
     except FileExistsError:
-        return os.open(path, _APPEND, 0o644), False
+        return _open_regular(path, _APPEND), False
 
 
 def write_all(fd: int, data: bytes) -> None:
@@ -80,13 +122,14 @@ def sync_directory(path: Path) -> None:
 
 
 def _encode(record: dict[str, Any]) -> bytes:
-    return (json.dumps(record, sort_keys=True) + "\n").encode("utf-8")
+    # Masked like the journal's own lines: an outcome kept here may carry a message.
+    return (redact(json.dumps(record, sort_keys=True)) + "\n").encode("utf-8")
 
 
 def _read_pending(path: Path) -> dict[str, dict[str, Any]]:
     """Starts without a done, in the order they were made; {} when there is no file."""
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+        fd = _open_regular(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
     except FileNotFoundError:
         return {}
     with os.fdopen(fd, "rb") as fh:
@@ -104,6 +147,8 @@ def _read_pending(path: Path) -> dict[str, dict[str, Any]]:
             raise
         if "done" in record:
             pending.pop(record["done"], None)
+        elif "outcome" in record:  # the run knew the outcome but could not write its line
+            pending[record["outcome"]] = record["entry"]
         elif "start" in record:
             pending[record["start"]] = record["entry"]
         else:
@@ -153,6 +198,16 @@ class InflightLog:
         self._records += 1
         if self._records >= COMPACT_AFTER:
             self._compact()
+
+    def outcome(self, handle: int, entry: dict[str, Any]) -> None:
+        """Keep a known outcome whose journal line could not be written (disk full):
+        the next run writes that line instead of calling the write interrupted."""
+        key = f"{self._run}.{handle}"
+        line = _encode({"outcome": key, "entry": entry})
+        write_all(self._fd, line)
+        os.fsync(self._fd)
+        self._pending[key] = line
+        self._records += 1
 
     def forget(self, handle: int) -> None:
         """Drop a start whose record could not be made durable: its write is not sent."""

@@ -20,6 +20,7 @@ any thread; one lock orders them.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import errno
 import itertools
@@ -32,8 +33,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from controller.apply.inflight import InflightLog, open_append, pending_entries, write_all
+from controller.apply.inflight import (
+    InflightLog,
+    check_regular,
+    open_append,
+    pending_entries,
+    write_all,
+)
 from controller.errors import ControllerError
+from controller.redact import redact
 
 OUTCOME_INTERRUPTED = "interrupted"
 
@@ -80,6 +88,10 @@ class Journal:
     _fd: int | None = None
     _fd_closer: weakref.finalize[Any, Any] | None = None
     _side: InflightLog | None = None
+    # Outcome lines that could not be written (disk full): (handle, entry, error).
+    _unwritten: list[tuple[int, dict[str, Any], JournalError]] = field(default_factory=list)
+    # What close() could not record at all; the run reports these apart (exit 1).
+    failures: list[str] = field(default_factory=list)
 
     @property
     def inflight_path(self) -> Path | None:
@@ -100,8 +112,16 @@ class Journal:
             raise JournalError(side, err) from None
         with self._lock:
             for entry in entries:
-                entry["outcome"] = OUTCOME_INTERRUPTED
-                entry["message"] = "the run was killed during this write; live state decides now"
+                if entry.get("outcome"):
+                    # The run knew this outcome but its journal was full: the true line.
+                    late = "line written by the next run: the journal could not be written then"
+                    entry["message"] = "; ".join(m for m in (entry.get("message"), late) if m)
+                else:
+                    entry["outcome"] = OUTCOME_INTERRUPTED
+                    entry["message"] = (
+                        "the run ended during this write (killed, or its journal could not "
+                        "be written); live state decides now"
+                    )
                 self._append(entry)
         side.unlink(missing_ok=True)
         return len(entries)
@@ -198,15 +218,32 @@ class Journal:
             self._write_side(records, lined, errors)
         return errors
 
+    def check_paths(self) -> None:
+        """Raise JournalError if the journal or its side file is a FIFO, device or
+        directory; creates nothing (the CLI calls it before contacting anyone)."""
+        for path in (self.path, self.inflight_path):
+            if path is not None:
+                try:
+                    check_regular(path)
+                except OSError as err:
+                    raise JournalError(path, err) from None
+
     def ensure_writable(self) -> None:
         """Raise JournalError now, before any write, if the journal cannot be appended to."""
+        self.check_paths()
         if self.path is not None:
             with self._lock:
                 self._journal_fd()
 
     def close(self) -> None:
-        """End the run's use of the files; the side file goes when nothing is in flight."""
+        """End the run's use of the files; the side file goes when nothing is in flight.
+
+        Outcome lines that could not be written during the run are tried once more;
+        those that still fail are kept as outcomes in the side file (the next run
+        writes their lines), and whatever cannot be kept at all is in ``failures``.
+        """
         with self._lock:
+            self._retry_unwritten()
             if self._side is not None:
                 try:
                     self._side.close()
@@ -218,28 +255,59 @@ class Journal:
                 self._fd_closer()
                 self._fd = self._fd_closer = None
 
+    def _retry_unwritten(self) -> None:
+        unwritten, self._unwritten = self._unwritten, []
+        for handle, entry, first in unwritten:
+            what = f"{entry.get('action')} {entry.get('subscription')} {entry.get('outcome')}" + (
+                f" (order {entry['orderId']})" if entry.get("orderId") else ""
+            )
+            try:
+                self._append(entry)
+            except JournalError:
+                pass
+            else:
+                if self._side is not None:
+                    # Its line is written; if the done mark fails, the next run may add
+                    # a duplicate line, never lose one.
+                    with contextlib.suppress(OSError):
+                        self._side.done(handle)
+                continue
+            kept = ""
+            if self._side is not None:
+                try:
+                    self._side.outcome(handle, entry)
+                    kept = f"; kept in {self._side.path} for the next run to write"
+                except OSError:
+                    kept = "; the next run will call it interrupted"
+            self.failures.append(f"{first}: outcome of {what} not recorded{kept}")
+
     def _write_lines(
         self, records: Sequence[Record], errors: list[JournalError | None]
     ) -> list[int]:
         """Append and fsync the outcome lines; the indexes of those now durable."""
         lined: list[int] = []
+        entries: dict[int, tuple[int, dict[str, Any]]] = {}
         for index, record in enumerate(records):
             if not isinstance(record, Finish):
                 continue
             entry = self._inflight.pop(record.handle)
+            entries[index] = (record.handle, entry)
             entry.update(record.fields, orderId=record.fields["orderId"] or entry.get("orderId"))
             try:
                 self._append(entry, sync=False)
             except JournalError as err:
                 errors[index] = err
+                self._unwritten.append((record.handle, entry, err))
             else:
                 lined.append(index)
         if lined and self.path is not None:
             try:
                 os.fsync(self._journal_fd())
             except OSError as err:
+                failed = JournalError(self.path, err)
                 for index in lined:
-                    errors[index] = JournalError(self.path, err)
+                    errors[index] = failed
+                    self._unwritten.append((*entries[index], failed))
                 return []
         return lined
 
@@ -295,7 +363,8 @@ class Journal:
             return
         fd = self._journal_fd()
         try:
-            write_all(fd, (json.dumps(entry, sort_keys=True) + "\n").encode("utf-8"))
+            line = redact(json.dumps(entry, sort_keys=True))  # no secret in any line
+            write_all(fd, (line + "\n").encode("utf-8"))
             if sync:
                 os.fsync(fd)
         except OSError as err:

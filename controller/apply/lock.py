@@ -1,9 +1,15 @@
-"""The apply lock: one ``subctl apply`` at a time per working folder (``.subctl/apply.lock``).
+"""The apply lock: one ``subctl apply`` at a time per target and account, per user.
 
-Two applies on one machine would plan from the same live state and race each other's
-writes; they would also share the journal and its ``.inflight`` sidecar, and one run's
-recovery would turn the other's writes in flight into "interrupted" lines. So
-``run_apply`` holds this lock around the whole apply, after the specs are validated.
+Two applies on one machine against the same marketplace and account would plan from
+the same live state and race each other's writes (two folders, or two checkouts, of
+one repository placed duplicate renewals: renewals complete at once, so the
+marketplace has no open order to refuse). So ``run_apply`` holds this lock around the
+whole apply, after the specs are validated.
+
+Where (``lock_path``): a per-user folder, ``$SUBCTL_LOCK_DIR`` if set (tests), else
+``$XDG_RUNTIME_DIR/subctl/``, else ``~/.cache/subctl/locks/``; the file is named by a
+hash of (normalised target URL, username, marketplace), the embedded sandbox's target
+being its database file. The folder is created private (0700).
 
 Mechanism: ``fcntl.flock(LOCK_EX | LOCK_NB)`` on the lock file. The kernel drops a
 flock when its holder dies (even by SIGKILL), so a dead holder never blocks anyone:
@@ -18,7 +24,8 @@ is reported as probably stuck, but never broken: a live holder may still be writ
 
 Across machines (two CI runners) this lock cannot help; there the marketplace's own
 rule holds: a second open order of one type is refused, and the client treats that
-as "already open" (controller/marketplace/ordering.py).
+as "already open" (controller/marketplace/ordering.py); renewals need a CI
+concurrency group (docs/reliability.md).
 """
 
 from __future__ import annotations
@@ -26,18 +33,19 @@ from __future__ import annotations
 import datetime as dt
 import errno
 import fcntl
+import hashlib
 import json
 import os
 import socket
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
 from controller.errors import ControllerError
 
-DEFAULT_LOCK = Path(".subctl") / "apply.lock"
+ENV_LOCK_DIR = "SUBCTL_LOCK_DIR"
 DEFAULT_WAIT_SECONDS = 30.0
 STALE_AFTER_SECONDS = 6 * 3600.0
 POLL_SECONDS = 0.2
@@ -45,6 +53,26 @@ POLL_SECONDS = 0.2
 # in between would read an empty file. It stays quiet this long for the note to appear,
 # so its message can say who holds the lock.
 NOTE_GRACE_SECONDS = 1.0
+
+
+def lock_dir(environ: Mapping[str, str] | None = None) -> Path:
+    """The per-user folder of apply locks (see the module docstring)."""
+    env = os.environ if environ is None else environ
+    if env.get(ENV_LOCK_DIR):
+        return Path(env[ENV_LOCK_DIR])
+    runtime = env.get("XDG_RUNTIME_DIR")
+    if runtime and Path(runtime).is_dir():
+        return Path(runtime) / "subctl"
+    return Path.home() / ".cache" / "subctl" / "locks"
+
+
+def lock_path(
+    target: str, username: str, marketplace: str, environ: Mapping[str, str] | None = None
+) -> Path:
+    """The lock file of one (target, account, marketplace); ``target`` is normalised."""
+    key = json.dumps([target, username, marketplace.lower()])
+    digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
+    return lock_dir(environ) / f"apply-{digest}.lock"
 
 
 class LockError(ControllerError):
@@ -89,7 +117,7 @@ def _describe(info: dict[str, Any], now: float, stale_after: float) -> str:
 
 @contextmanager
 def apply_lock(
-    path: Path = DEFAULT_LOCK,
+    path: Path,
     *,
     wait_seconds: float = DEFAULT_WAIT_SECONDS,
     stale_after: float = STALE_AFTER_SECONDS,
@@ -100,7 +128,7 @@ def apply_lock(
 ) -> Iterator[None]:
     """Hold the apply lock for the ``with`` block; raise ``LockBusy`` after waiting."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         # Opened without truncating: the holder's note must survive until we own the lock.
         # O_NOFOLLOW: a symlink committed as .subctl/apply.lock must not make us truncate
         # whatever it points to.
@@ -118,7 +146,8 @@ def apply_lock(
             holder = _describe(info, wall(), stale_after)
             if clock() >= deadline:
                 raise LockBusy(
-                    f"another apply is running here: {holder} holds {path}; waited "
+                    f"another apply is running on this target and account: {holder} holds "
+                    f"{path}; waited "
                     f"{wait_seconds:g}s. Run again when it has finished"
                 )
             named = bool(info) or clock() - first >= NOTE_GRACE_SECONDS

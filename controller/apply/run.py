@@ -127,8 +127,14 @@ async def apply(
             )
             waited = (dt.datetime.now(dt.UTC) - before).total_seconds()
             outcomes = [_after_wait(o, finished) for o in outcomes]
+            # An order never read during the wait (a slow server) is still named by the
+            # number the approval or the plan showed.
+            known = {o.orderId: o.orderNumber for o in outcomes if o.orderId and o.orderNumber}
+            known |= {
+                p.orderId: p.orderNumber for p in plan.inProgress if p.orderId and p.orderNumber
+            }
             for order_id, order in left:
-                name = (order.orderNumber if order else None) or order_id
+                name = (order.orderNumber if order else None) or known.get(order_id) or order_id
                 still.append(name)
                 errors.append(
                     Issue(

@@ -17,6 +17,8 @@ from controller.marketplace.client import MarketplaceClient
 from controller.marketplace.models import Order, OrderStatus
 
 Sleep = Callable[[float], Awaitable[None]]
+# Seconds the first round of polls may take when the deadline is already (nearly) gone.
+_FIRST_ROUND_FLOOR = 1.0
 
 
 async def wait_for_vendor(
@@ -31,26 +33,44 @@ async def wait_for_vendor(
 ) -> list[tuple[str, Order | None]]:
     """Poll until every order left ``processing`` or ``deadline_seconds`` passed.
 
+    Ends within ``deadline_seconds`` (at least one second for the first round) whatever
+    the server does: the polls of one round run concurrently and are cancelled at the
+    deadline.
+
     Returns the orders still open at the deadline, with their last reading (None if
     no read succeeded); empty when all finished.
     """
     pending = list(dict.fromkeys(order_ids))
     deadline = clock() + deadline_seconds
     last: dict[str, Order] = {}
-    while pending:
-        still: list[str] = []
-        for order_id in pending:
-            try:
-                order = await client.get_order(order_id)
-            except ApiError:
-                still.append(order_id)  # a failed read is not a verdict: ask again
-                continue
-            last[order_id] = order
-            if order.status in (OrderStatus.SUBMITTED, OrderStatus.PROCESSING):
-                still.append(order_id)
-            elif on_done is not None:
+    done: set[str] = set()
+
+    async def poll(order_id: str) -> None:
+        try:
+            order = await client.get_order(order_id)
+        except ApiError:
+            return  # a failed read is not a verdict: ask again
+        last[order_id] = order
+        if order.status not in (OrderStatus.SUBMITTED, OrderStatus.PROCESSING):
+            done.add(order_id)
+            if on_done is not None:
                 on_done(order)
-        pending = still
+
+    first = True
+    while pending:
+        remaining = deadline - clock()
+        if remaining <= 0 and not first:
+            break
+        first = False
+
+        # Every followed order is polled at once, and the round (retries included) is cut
+        # at the deadline: a slow or dripping server cannot stretch --wait D past D.
+        # The first round gets a moment even for --wait 0, so it reads each order once.
+        with anyio.move_on_after(max(remaining, _FIRST_ROUND_FLOOR)):
+            async with anyio.create_task_group() as group:
+                for order_id in pending:
+                    group.start_soon(poll, order_id)
+        pending = [order_id for order_id in pending if order_id not in done]
         remaining = deadline - clock()
         if not pending or remaining <= 0:
             break

@@ -20,11 +20,12 @@ from collections.abc import Mapping
 import anyio
 
 from controller.errors import Unauthorized
-from controller.marketplace.errors_map import parse_model
+from controller.marketplace.errors_map import parse_model, protocol_error
 from controller.marketplace.exchange import Exchange, Reply
 from controller.marketplace.limits import Clock
 from controller.marketplace.models import TokenInfo
 from controller.marketplace.settings import ApiSettings, Secret
+from controller.redact import remember_secret
 
 TOKEN_PATH = "/token"  # noqa: S105 - a URL path
 
@@ -74,6 +75,17 @@ class Authenticator:
             correlation_id=reply.correlation_id,
         )
         self.fetches += 1
+        # Masked from every message from now on (controller/redact.py), and refused if
+        # it cannot be sent as a header: httpx's error would quote it.
+        remember_secret(info.token)
+        if not info.token.isascii() or not info.token.isprintable():
+            raise protocol_error(
+                "the token has characters that cannot be sent in a header; refused",
+                method="POST",
+                path=TOKEN_PATH,
+                status=reply.status,
+                correlation_id=reply.correlation_id,
+            )
         ttl = float(info.expiresInSeconds)
         margin = min(self._settings.token_refresh_margin, ttl / 4)
         self._token = Secret(info.token)

@@ -12,6 +12,7 @@ be explicit. A real URL must be https, or plain http to a loopback host, unless
 
 from __future__ import annotations
 
+import base64
 import hmac
 import ipaddress
 import os
@@ -21,6 +22,7 @@ from dataclasses import dataclass
 import httpx
 
 from controller.errors import ConfigError
+from controller.redact import remember_secret
 
 ENV_API_URL = "SUBCTL_API_URL"
 ENV_USERNAME = "SUBCTL_USERNAME"
@@ -144,15 +146,21 @@ class ApiSettings:
                     f"or {ENV_API_URL}={SANDBOX_TARGET} for the local sandbox"
                 )
             url = SANDBOX_TARGET
+        for name in (ENV_USERNAME, ENV_PASSWORD, ENV_SUBSCRIPTION_KEY):
+            check_credential(name, env.get(name) or "")
         if url == SANDBOX_TARGET:
-            return cls(
-                base_url=EMBEDDED_BASE_URL,
-                username=env.get(ENV_USERNAME) or SANDBOX_USERNAME,
-                password=Secret(env.get(ENV_PASSWORD) or SANDBOX_PASSWORD),
-                subscription_key=Secret(env.get(ENV_SUBSCRIPTION_KEY) or SANDBOX_SUBSCRIPTION_KEY),
-                marketplace=marketplace,
-                embedded=True,
-                max_rate=max_rate,
+            return remember_secrets(
+                cls(
+                    base_url=EMBEDDED_BASE_URL,
+                    username=env.get(ENV_USERNAME) or SANDBOX_USERNAME,
+                    password=Secret(env.get(ENV_PASSWORD) or SANDBOX_PASSWORD),
+                    subscription_key=Secret(
+                        env.get(ENV_SUBSCRIPTION_KEY) or SANDBOX_SUBSCRIPTION_KEY
+                    ),
+                    marketplace=marketplace,
+                    embedded=True,
+                    max_rate=max_rate,
+                )
             )
         base_url = check_base_url(url, allow_insecure=env.get(ENV_ALLOW_INSECURE) == "1")
         missing = [
@@ -160,14 +168,47 @@ class ApiSettings:
         ]
         if missing:
             raise ConfigError(f"{', '.join(missing)} must be set to call {base_url}")
-        return cls(
-            base_url=base_url,
-            username=env[ENV_USERNAME],
-            password=Secret(env[ENV_PASSWORD]),
-            subscription_key=Secret(env[ENV_SUBSCRIPTION_KEY]),
-            marketplace=marketplace,
-            max_rate=max_rate,
+        return remember_secrets(
+            cls(
+                base_url=base_url,
+                username=env[ENV_USERNAME],
+                password=Secret(env[ENV_PASSWORD]),
+                subscription_key=Secret(env[ENV_SUBSCRIPTION_KEY]),
+                marketplace=marketplace,
+                max_rate=max_rate,
+            )
         )
+
+
+def check_credential(name: str, value: str) -> None:
+    """Refuse a credential that cannot be sent as it is, naming the variable only.
+
+    A trailing newline (``$(cat file)``, ``echo``) would otherwise reach an HTTP header,
+    where httpx refuses it with an error that quotes the value; a non-ASCII character
+    cannot go in a header at all (it ended as "internal error: ExceptionGroup").
+    """
+    if "\n" in value or "\r" in value:
+        raise ConfigError(
+            f"{name} contains a line break (CR or LF); remove it (a trailing newline often "
+            "comes from a file or from echo)"
+        )
+    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in value):
+        raise ConfigError(f"{name} contains a control character; remove it")
+    if not value.isascii():
+        raise ConfigError(
+            f"{name} contains a non-ASCII character; marketplace credentials are ASCII "
+            "(check how the value was copied)"
+        )
+
+
+def remember_secrets(settings: ApiSettings) -> ApiSettings:
+    """Register the settings' secret values with the redactor (controller/redact.py)."""
+    password = settings.password.reveal()
+    remember_secret(password)
+    remember_secret(settings.subscription_key.reveal())
+    pair = f"{settings.username}:{password}".encode()
+    remember_secret(base64.b64encode(pair).decode("ascii"))
+    return settings
 
 
 def _max_rate(env: Mapping[str, str]) -> float:

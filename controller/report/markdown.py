@@ -25,6 +25,7 @@ from controller.report.sections import (
     plan_sections,
     unmanaged_line,
 )
+from controller.safetext import scrub
 
 PLAN_MARKER = "<!-- subctl-plan -->"
 APPLY_MARKER = "<!-- subctl-apply -->"
@@ -35,7 +36,6 @@ _PLAN_HINT = "run `subctl plan` locally or see the JSON artifact"
 _APPLY_HINT = "see the job log or the JSON artifact"
 
 _WHITESPACE = re.compile(r"\s+")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 # Markdown punctuation that could start emphasis, a link, strikethrough or a new table
 # cell is backslash-escaped first; then HTML-significant characters become entities
 # (after, so the "#" of "&#96;" is not escaped). Backticks become an entity: a
@@ -48,7 +48,7 @@ def escape(value: str) -> str:
     """User text as inert markdown on one line, safe inside a table cell or a paragraph."""
     if len(value) > MAX_CELL:
         value = value[: MAX_CELL - 1] + "…"
-    value = _CONTROL.sub("", _WHITESPACE.sub(" ", value)).strip()
+    value = scrub(_WHITESPACE.sub(" ", value), "drop").strip()
     value = _MARKDOWN.sub(r"\\\1", value).translate(_HTML)
     # A zero-width space after "@" stops GitHub from notifying a user or team.
     return value.replace("@", "@\u200b")

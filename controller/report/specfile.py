@@ -23,8 +23,9 @@ import datetime as dt
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from controller.ids import is_digits
 from controller.marketplace.models import (
     ATTR_CANCELLATION_REASON,
     Order,
@@ -32,10 +33,10 @@ from controller.marketplace.models import (
     Subscription,
     SubscriptionStatus,
 )
+from controller.safetext import first_control, scrub
 
 SCHEMA_COMMENT = "# yaml-language-server: $schema=../schemas/subscriptionset.schema.json"
 TERMINATED_REASON = "exported: already terminated in the marketplace"
-_DIGITS = re.compile(r"^[0-9]{1,20}$")
 # Plain (unquoted) scalars only for text that YAML cannot read as anything but a string.
 _PLAIN = re.compile(r"^[A-Za-z][A-Za-z0-9 ._()/+-]*$")
 _YAML_WORDS = frozenset(
@@ -96,7 +97,8 @@ def _latest_open_cancellation(orders: Sequence[Order]) -> Order | None:
 
 
 def _reason_from(order: Order) -> str:
-    reason = " ".join(order.attributes.get(ATTR_CANCELLATION_REASON, "").split())
+    # Live text: control characters would make the written file fail validation.
+    reason = _comment(order.attributes.get(ATTR_CANCELLATION_REASON, ""))
     if _REASON_MIN <= len(reason) <= _REASON_MAX:
         return reason
     return f"exported: cancellation order {order.orderNumber or order.id} open in the marketplace"
@@ -104,7 +106,18 @@ def _reason_from(order: Order) -> str:
 
 def entry_for(sub: Subscription, orders: Sequence[Order] = ()) -> Entry:
     """What one live subscription becomes in the spec (the rules in the module docstring)."""
-    product = sub.name if 0 < len(sub.name) <= _PRODUCT_MAX else None
+    entry = _entry_for(sub, orders)
+    if sub.name and first_control(sub.name) is not None:
+        # The product guard must equal the live name, and a spec may not hold control
+        # characters (terminal escapes, bidi overrides): the guard is left out instead.
+        note = "live name has control characters: product guard left out"
+        entry = replace(entry, comment=f"{entry.comment}; {note}" if entry.comment else note)
+    return entry
+
+
+def _entry_for(sub: Subscription, orders: Sequence[Order]) -> Entry:
+    ok = 0 < len(sub.name) <= _PRODUCT_MAX and first_control(sub.name) is None
+    product = sub.name if ok else None
     if sub.status in (SubscriptionStatus.TERMINATED, SubscriptionStatus.REMOVED):
         return Entry(sub.id, "cancelled", product, reason=TERMINATED_REASON)
     pending_cancel = _latest_open_cancellation(orders)
@@ -147,7 +160,7 @@ def build_export(
     by_customer: dict[str, list[Subscription]] = {}
     notes: list[str] = []
     for sub in subscriptions:
-        if not _DIGITS.match(sub.id) or not _DIGITS.match(sub.customerId):
+        if not is_digits(sub.id) or not is_digits(sub.customerId):
             notes.append(
                 f"skipped subscription {sub.id!r} of customer {sub.customerId!r}: "
                 "spec ids must be digits"
@@ -177,7 +190,7 @@ def scalar(value: str) -> str:
 
 
 def _comment(text: str) -> str:
-    return " ".join(text.split())
+    return " ".join(scrub(text, "drop").split())
 
 
 def render_set(cset: CustomerSet) -> str:

@@ -10,7 +10,6 @@ value cannot move the cursor, clear the screen or fake a line of output.
 from __future__ import annotations
 
 import io
-import re
 
 from rich.cells import cell_len
 from rich.console import Console
@@ -32,18 +31,14 @@ from controller.report.sections import (
     plan_sections,
     unmanaged_line,
 )
+from controller.safetext import scrub
 
 DEFAULT_WIDTH = 100
-
-# C0/C1 controls (ESC starts ANSI sequences) and the bidi overrides of "trojan source".
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-_SPACE = re.compile(r"[\t\n\r\v\f]+")
 
 
 def clean(value: str) -> str:
     """One printable line: whitespace runs become a space, other controls become ``\\xNN``."""
-    value = _SPACE.sub(" ", value)
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", value)
+    return scrub(value, "hex")
 
 
 # --- plain ---------------------------------------------------------------------------

@@ -14,6 +14,7 @@ inside a walked directory. Rules (DESIGN.md section 3):
 
 from __future__ import annotations
 
+import errno
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +22,7 @@ from pathlib import Path
 from controller.errors import SpecProblem
 
 SPEC_SUFFIXES = (".yaml", ".yml")
+_LOOP_MESSAGE = "symlink loop: the link leads back to itself; refused"
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,30 @@ class SpecFile:
 
     path: Path
     display: str
+
+
+class _Loop(Exception):
+    """A chain of symlinks that never ends in a real file or directory."""
+
+
+def _resolve(path: Path) -> Path:
+    # Path.resolve raises RuntimeError on a symlink loop (Python 3.11; OSError ELOOP in
+    # later versions): a loop is a user's problem, reported with its path, not a crash.
+    try:
+        return path.resolve()
+    except (RuntimeError, OSError) as err:
+        raise _Loop(str(path)) from err
+
+
+def _missing(path: Path) -> str:
+    if not path.is_symlink():
+        return "no such file or directory"
+    try:
+        path.resolve(strict=True)
+    except (RuntimeError, OSError) as err:
+        if isinstance(err, RuntimeError) or err.errno == errno.ELOOP:
+            return _LOOP_MESSAGE
+    return "broken symlink"
 
 
 def _problem(display: str, message: str) -> SpecProblem:
@@ -43,18 +69,23 @@ class _Walk:
         self._seen: set[Path] = set()
 
     def add(self, path: Path, display: str) -> None:
-        real = path.resolve()
+        real = _resolve(path)
         if real not in self._seen:
             self._seen.add(real)
             self.files.append(SpecFile(path, display))
 
     def argument(self, arg: str) -> None:
         path = Path(arg)
+        try:
+            self._argument(path, arg)
+        except _Loop:
+            self.problems.append(_problem(arg, _LOOP_MESSAGE))
+
+    def _argument(self, path: Path, arg: str) -> None:
         if not path.exists():
-            what = "broken symlink" if path.is_symlink() else "no such file or directory"
-            self.problems.append(_problem(arg, what))
+            self.problems.append(_problem(arg, _missing(path)))
         elif path.is_dir():
-            tree = _Tree(path.resolve(), arg, self.problems)
+            tree = _Tree(_resolve(path), arg, self.problems)
             tree.walk(path, (), frozenset({tree.root}))
             for _, spec in sorted(tree.found, key=lambda item: item[0]):
                 self.add(spec.path, spec.display)
@@ -86,24 +117,28 @@ class _Tree:
             here = (*parts, entry.name)
             display = os.path.join(self.arg, *here)
             path = Path(entry.path)
-            if entry.is_symlink() and not self._symlink_ok(path, display):
+            try:
+                if entry.is_symlink() and not self._symlink_ok(path, display):
+                    continue
+                real = _resolve(path) if entry.is_dir() else None
+            except _Loop:  # reported whatever its name: it may hide a spec directory
+                self.problems.append(_problem(display, _LOOP_MESSAGE))
                 continue
-            if entry.is_dir():
-                real = path.resolve()
+            if real is not None:
                 if real not in visited:  # a symlink loop inside the tree ends here
                     self.walk(path, here, visited | {real})
             elif entry.name.endswith(SPEC_SUFFIXES) and entry.is_file():
                 self.found.append((here, SpecFile(path, display)))
 
     def _symlink_ok(self, path: Path, display: str) -> bool:
-        target = path.resolve()
+        target = _resolve(path)
         if not target.is_relative_to(self.root):
             message = f"symlink points outside {self.arg} (to {target}); refused"
             self.problems.append(_problem(display, message))
             return False
         if not target.exists():
             if path.name.endswith(SPEC_SUFFIXES):
-                self.problems.append(_problem(display, "broken symlink"))
+                self.problems.append(_problem(display, _missing(path)))
             return False
         return True
 

@@ -22,6 +22,8 @@ from pydantic import (
 )
 from pydantic.dataclasses import dataclass as pydantic_dataclass
 
+from controller.ids import DIGITS_PATTERN as _DIGITS_PATTERN
+
 API_VERSION = "subctl/v1"
 KIND = "SubscriptionSet"
 
@@ -33,8 +35,6 @@ def _digits_from_int(value: Any) -> Any:
         return str(value)
     return value
 
-
-_DIGITS_PATTERN = r"^[0-9]{1,20}$"
 
 Digits = Annotated[
     StrictStr,

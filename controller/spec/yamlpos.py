@@ -14,7 +14,6 @@ leading zero is not read as octal.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,6 +24,8 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.resolver import Resolver
 
 from controller.errors import SpecProblem
+from controller.ids import is_digits
+from controller.safetext import CONTROL_BUT_LAYOUT
 
 try:
     from yaml import CSafeLoader as _Loader
@@ -59,7 +60,7 @@ _FALSE = frozenset({"false", "False", "FALSE"})
 _BOM = b"\xef\xbb\xbf"
 # C0 controls but tab and newline, DEL, C1 controls, and the bidi overrides/isolates
 # that make text display differently from what it is ("trojan source").
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_CONTROL = CONTROL_BUT_LAYOUT
 
 # Only its stateless scalar helpers are used (int, float, timestamp forms).
 _SCALARS = SafeConstructor()
@@ -272,11 +273,13 @@ class _Builder:
             # validation says "expected true or false, got 'yes'" instead of guessing.
             return True if text in _TRUE else False if text in _FALSE else text
         if tag == _INT:
-            digits = text.lstrip("+-")
-            if digits.isdigit():
+            if is_digits(text):
                 # YAML 1.1 reads 0123 as octal; an id with a leading zero stays text.
-                return text if len(digits) > 1 and digits[0] == "0" else int(text)
-            return _SCALARS.construct_yaml_int(node)
+                return text if len(text) > 1 and text[0] == "0" else int(text)
+            # -5, 0x10, 0b101, 0o17, 1_000_177, +1000177, 1:30 (sexagesimal): YAML 1.1 reads
+            # them as numbers, so a reviewer would read one id while subctl acts on
+            # another. Kept as the text written; validation reports it where it is.
+            return text
         if tag == _FLOAT:
             return _SCALARS.construct_yaml_float(node)
         if tag == _TIME:

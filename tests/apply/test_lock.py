@@ -15,7 +15,16 @@ from pathlib import Path
 
 import pytest
 
-from controller.apply.lock import LockBusy, LockError, apply_lock
+from controller.apply.lock import (
+    ENV_LOCK_DIR,
+    LockBusy,
+    LockError,
+    apply_lock,
+    lock_dir,
+    lock_path,
+)
+from controller.marketplace.settings import ApiSettings
+from controller.target import lock_target
 
 HOLD = """
 import fcntl, sys, time
@@ -43,7 +52,9 @@ def test_second_holder_refused_after_bounded_wait(tmp_path: Path) -> None:
     with apply_lock(path, wait_seconds=0):
         started = time.monotonic()
         with (
-            pytest.raises(LockBusy, match=r"another apply is running here: .*pid"),
+            pytest.raises(
+                LockBusy, match=r"another apply is running on this target and account: .*pid"
+            ),
             apply_lock(path, wait_seconds=0.5, on_wait=waits.append),
         ):
             pass
@@ -138,3 +149,33 @@ def test_a_planted_symlink_is_not_truncated(tmp_path: Path) -> None:
     with pytest.raises(LockError, match="it is a symlink"), apply_lock(link, wait_seconds=0):
         pass
     assert precious.read_text() == "keep me\n"
+
+
+def test_one_lock_per_target_and_account_whatever_the_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Regression (issue 16): the lock was .subctl/apply.lock in the working folder, so
+    # two folders (or checkouts) of one repository applied at once and placed
+    # duplicate renewals.
+    env = {"SUBCTL_USERNAME": "u", "SUBCTL_PASSWORD": "p", "SUBCTL_SUBSCRIPTION_KEY": "k"}
+
+    def path_for(url: str, folder: Path, **over: str) -> Path:
+        folder.mkdir(exist_ok=True)
+        monkeypatch.chdir(folder)
+        settings = ApiSettings.from_env(url, environ=env | over)
+        return lock_path(lock_target(settings), settings.username, settings.marketplace, {})
+
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.delenv(ENV_LOCK_DIR, raising=False)
+    monkeypatch.delenv("XDG_RUNTIME_DIR", raising=False)
+    a, b = tmp_path / "a", tmp_path / "b"
+    one = path_for("https://api.example.com/", a)
+    assert one.parent == tmp_path / "home" / ".cache" / "subctl" / "locks"
+    assert path_for("HTTPS://API.example.com:443", b) == one
+    assert path_for("https://api.example.com", b, SUBCTL_USERNAME="v") != one
+    assert path_for("https://api.example.com", b, SUBCTL_MARKETPLACE="us") != one
+    assert path_for("https://other.example.com", b) != one
+    # The embedded sandbox's target is its database: one per folder.
+    assert path_for("sandbox", a) != path_for("sandbox", b)
+    assert lock_dir({"XDG_RUNTIME_DIR": str(tmp_path)}) == tmp_path / "subctl"
+    assert lock_dir({ENV_LOCK_DIR: "/x/y", "XDG_RUNTIME_DIR": str(tmp_path)}) == Path("/x/y")

@@ -44,6 +44,16 @@ MODES = (
 # Valid answers whose text fields carry terminal escapes: must never reach a terminal.
 ESCAPES = "escapes-in-data"
 EVIL = "\x1b]0;pwned\x07\x1b[2J\u202e"
+# Valid listings; every write is refused with a 400 whose body and headers echo the
+# request's credentials (key, bearer token) back.
+ECHO_SECRETS = "echo-secrets"
+# POST /token answers a token with a trailing newline (cannot go in a header).
+BAD_TOKEN = "bad-token"
+BAD_TOKEN_VALUE = "tok-7c1e9f2a-secret\n"
+# Valid answers, but GET /orders/{id} takes ``order_delay`` seconds (apply --wait's bound).
+SLOW_ORDER = "slow-order"
+# Every control a server could send: CSI, OSC 8 link, CR, bidi override, C1 CSI.
+EVIL_ALL = "\x1b[2J\x1b]8;;https://evil.example\x07link\x1b]8;;\x07\r\u202e\u2066\x9b31m"
 
 
 def _sub(sid: str = "3000000", **over: Any) -> dict[str, Any]:
@@ -84,6 +94,7 @@ class BrokenApi:
     mode: str = "wrong-types"
     writes: list[str] = field(default_factory=list)
     requests: list[str] = field(default_factory=list)
+    order_delay: float = 0.0
 
     def app(self) -> Starlette:
         return Starlette(
@@ -91,11 +102,14 @@ class BrokenApi:
                 Route("/token", self.token, methods=["POST"]),
                 Route("/subscriptions", self.subscriptions, methods=["GET"]),
                 Route("/orders", self.orders, methods=["GET", "POST"]),
+                Route("/orders/{oid}", self.order, methods=["GET", "PATCH"]),
                 Route("/{rest:path}", self.other, methods=["GET", "POST", "PATCH"]),
             ]
         )
 
     async def token(self, request: Request) -> Response:
+        if self.mode == BAD_TOKEN:
+            return JSONResponse({"token": BAD_TOKEN_VALUE, "expiresInSeconds": 3600})
         return JSONResponse({"token": "t" * 40, "expiresInSeconds": 3600})
 
     async def subscriptions(self, request: Request) -> Response:
@@ -127,7 +141,7 @@ class BrokenApi:
             self.writes.append(f"{request.method} {request.url.path}")
             return JSONResponse({"id": "1"}, status_code=201)
         self.requests.append(f"GET {request.url.path}")
-        if self.mode == ESCAPES:
+        if self.mode in (ESCAPES, SLOW_ORDER):
             evil = {
                 "id": "77",
                 "orderNumber": f"SO77{EVIL}",
@@ -152,9 +166,44 @@ class BrokenApi:
             return JSONResponse(_page([weird]))
         return JSONResponse(_page([]))
 
+    def _order77(self, status: str, code: str) -> dict[str, Any]:
+        evil = self.mode == ESCAPES
+        return {
+            "id": "77",
+            "orderNumber": f"SO77{EVIL_ALL}" if evil else "SO77",
+            "type": "cancellation",
+            "subscriptionId": "3000001",
+            "customerId": "1000275",
+            "status": status,
+            "statusCode": code,
+            "creationDate": "2020-01-01T00:00:00Z",
+            "attributes": {"cancellationReason": EVIL_ALL if evil else "moved away"},
+        }
+
+    async def order(self, request: Request) -> Response:
+        """Order 77 (the open cancellation the listings show): approve it, then read it."""
+        if self.mode not in (ESCAPES, SLOW_ORDER) or request.path_params["oid"] != "77":
+            return await self.other(request)
+        if request.method == "PATCH":
+            self.writes.append(f"PATCH {request.url.path}")
+            return JSONResponse(self._order77("processing", "AP"))
+        self.requests.append(f"GET {request.url.path}")
+        if self.order_delay:
+            await asyncio.sleep(self.order_delay)
+        return JSONResponse(self._order77("completed", "CP"))
+
     async def other(self, request: Request) -> Response:
         if request.method != "GET":
             self.writes.append(f"{request.method} {request.url.path}")
+        if self.mode == ECHO_SECRETS and request.method != "GET":
+            key = request.headers.get("x-subscription-key", "")
+            auth = request.headers.get("authorization", "")
+            echoed = f"refused: key {key}, {auth}"
+            return JSONResponse(
+                {"status": 400, "message": echoed},
+                status_code=400,
+                headers={"X-Correlation-ID": f"cid {key}"},
+            )
         return JSONResponse({"status": 404, "message": "No entity has been found"}, 400)
 
 

@@ -1,9 +1,11 @@
 """Two ``apply`` processes started together on the same specs and sandbox.
 
-Same folder: the apply lock serialises them (the second waits, then finds nothing left
-to do). Different folders (as on two CI runners, each with its own lock): only the
-marketplace's refusal of a second open order and subctl's re-checks stand between
-them and duplicate orders; the invariants must hold all the same.
+Same folder, or two folders on one machine (two checkouts of one repository): the apply
+lock, one per target and account per user, serialises them (the second waits, then finds
+nothing left to do); renewals included, never two. Two machines (two CI runners, each
+with its own lock folder, ``SUBCTL_LOCK_DIR``): only the marketplace's refusal of a
+second open order and subctl's re-checks stand between them and duplicate orders; the
+invariants must hold all the same, renewals left out (docs/reliability.md, "limits").
 """
 
 from __future__ import annotations
@@ -30,11 +32,13 @@ from tests.reliability.scenario import (
 )
 
 
-def race(tmp_path: Path, n: int, *, shared_folder: bool, figures: Figures) -> list[str]:
+def race(
+    tmp_path: Path, n: int, *, shared_folder: bool, figures: Figures, one_machine: bool = True
+) -> list[str]:
     # Without a shared lock, renewals cannot be made exactly-once: they complete at once,
     # so the marketplace has no open order to refuse, and two runs reading the same
     # expiry in the same instant both renew (docs/reliability.md, "limits").
-    kinds = KINDS if shared_folder else tuple(k for k in KINDS if k != "renew")
+    kinds = KINDS if one_machine else tuple(k for k in KINDS if k != "renew")
     sc = make_scenario(tmp_path / "specs", n, kinds=kinds)
     seed_file = tmp_path / "seed.json"
     seed_file.write_text(json.dumps(sc.seed), encoding="utf-8")
@@ -52,11 +56,13 @@ def race(tmp_path: Path, n: int, *, shared_folder: bool, figures: Figures) -> li
         procs = []
         for folder in folders:
             folder.mkdir(exist_ok=True)
+            # One machine: one per-user lock folder; two machines: one each.
+            locks = tmp_path / "locks" if one_machine else folder / "locks"
             procs.append(
                 subprocess.Popen(
                     cmd,
                     cwd=folder,
-                    env=process_env(env_for(slow)),
+                    env=process_env(env_for(slow) | {"SUBCTL_LOCK_DIR": str(locks)}),
                     stdout=subprocess.PIPE,
                     stderr=subprocess.PIPE,
                     text=True,
@@ -72,6 +78,7 @@ def race(tmp_path: Path, n: int, *, shared_folder: bool, figures: Figures) -> li
     figures(
         subscriptions=n,
         shared_folder=shared_folder,
+        one_machine=one_machine,
         exit_codes=[p.returncode for p in procs],
         journal_lines=len(lines),
         already_open=sum(1 for ln in lines if ln.get("message") == "already-open"),
@@ -90,11 +97,22 @@ def test_same_folder_second_waits_for_the_lock(tmp_path: Path, figures: Figures)
     assert sum("waiting up to 120s for subctl apply (pid" in e for e in errs) == 1, errs
 
 
-def test_different_folders_rely_on_the_open_order_check(tmp_path: Path, figures: Figures) -> None:
-    race(tmp_path, 60, shared_folder=False, figures=figures)
+def test_two_folders_on_one_machine_share_the_lock(tmp_path: Path, figures: Figures) -> None:
+    # Regression (issue 16): the lock was per folder; two folders of one checkout
+    # applied at once and placed duplicate renewals (invariant 2 caught them).
+    errs = race(tmp_path, 60, shared_folder=False, figures=figures)
+    assert sum("waiting up to 120s for subctl apply (pid" in e for e in errs) == 1, errs
+
+
+def test_two_machines_rely_on_the_open_order_check(tmp_path: Path, figures: Figures) -> None:
+    race(tmp_path, 60, shared_folder=False, figures=figures, one_machine=False)
 
 
 @pytest.mark.soak
-@pytest.mark.parametrize("shared_folder", [True, False])
-def test_concurrent_applies_soak(tmp_path: Path, figures: Figures, shared_folder: bool) -> None:
-    race(tmp_path, 400, shared_folder=shared_folder, figures=figures)
+@pytest.mark.parametrize(
+    ("shared_folder", "one_machine"), [(True, True), (False, True), (False, False)]
+)
+def test_concurrent_applies_soak(
+    tmp_path: Path, figures: Figures, shared_folder: bool, one_machine: bool
+) -> None:
+    race(tmp_path, 400, shared_folder=shared_folder, figures=figures, one_machine=one_machine)

@@ -31,7 +31,7 @@ from controller.marketplace.client import MarketplaceClient, make_http_client
 from controller.marketplace.retry import set_testing
 from controller.marketplace.settings import ApiSettings, Secret
 from tests.e2e.harness import env_for, write_specs
-from tests.reliability.broken_api import ESCAPES, MODES, BrokenApi, serve
+from tests.reliability.broken_api import ESCAPES, MODES, SLOW_ORDER, BrokenApi, serve
 
 EXPECTED: dict[str, type[ApiError]] = {
     "wrong-types": ApiProtocolError,
@@ -177,3 +177,75 @@ def test_escapes_in_live_data_never_reach_the_terminal(
         assert "\x07" not in out
         if fmt != "json":  # JSON is data for programs; it keeps the text, escapes ESC
             assert "\u202e" not in out
+
+
+def _apply_cancel_77(url: str, tmp_path: Path, *extra: str) -> tuple[Any, float]:
+    specs = write_specs(
+        tmp_path / "specs",
+        "acme",
+        [{"id": "3000001", "state": "cancelled", "cancellation": {"reason": "moved away"}}],
+    )
+    env = env_for(None) | {"SUBCTL_API_URL": url}
+    started = time.monotonic()
+    result = CliRunner().invoke(main, ["apply", str(specs), "--yes", *extra], env=env)
+    return result, time.monotonic() - started
+
+
+def test_wait_ends_within_its_duration_against_a_slow_server(
+    broken: tuple[BrokenApi, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Regression (issue 16): each poll of apply --wait ran to the client's own timeouts
+    # and retries, one order after another; --wait 5s took 122 s against a slow server.
+    api, url = broken
+    api.mode = SLOW_ORDER
+    api.order_delay = 40.0  # per GET /orders/{id}: far more than --wait
+    api.writes.clear()
+    monkeypatch.chdir(tmp_path)
+    try:
+        result, elapsed = _apply_cancel_77(url, tmp_path, "--wait", "2s")
+    finally:
+        api.order_delay = 0.0
+    assert api.writes == ["PATCH /orders/77"]
+    assert result.exit_code == 1, result.stdout + result.stderr
+    assert "order SO77 still processing after --wait 2s" in result.stdout + result.stderr
+    assert elapsed <= 2 + 5, f"--wait 2s took {elapsed:.1f}s"
+
+
+def test_escapes_in_live_data_never_reach_the_terminal_in_apply(
+    broken: tuple[BrokenApi, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Regression (issue 16): the --wait completion line printed the live order number
+    # as it came (ESC[2J, an OSC 8 link, CR, U+202E reached the terminal).
+    api, url = broken
+    api.mode = ESCAPES
+    monkeypatch.chdir(tmp_path)
+    for fmt in ("text", "markdown"):
+        result, _ = _apply_cancel_77(url, tmp_path, "--wait", "10s", "--format", fmt)
+        out = result.stdout + result.stderr
+        assert result.exit_code == 0, out
+        assert "SO77" in out
+        assert "is now completed" in out
+        for bad in ("\x1b", "\x07", "\r", "\u202e", "\u2066", "\x9b"):
+            assert bad not in out, (fmt, repr(bad))
+
+
+def test_export_of_hostile_live_data_writes_files_that_validate(
+    broken: tuple[BrokenApi, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Regression (issue 16): export wrote the live name and reason with their escapes
+    # (as JSON \u001b); the file it wrote then failed `subctl validate`.
+    api, url = broken
+    api.mode = ESCAPES
+    monkeypatch.chdir(tmp_path)
+    env = env_for(None) | {"SUBCTL_API_URL": url}
+    exported = CliRunner().invoke(main, ["export", "--out", "adopted"], env=env)
+    assert exported.exit_code == 0, exported.stdout + exported.stderr
+    written = (tmp_path / "adopted" / "customer-1000275.yaml").read_text(encoding="utf-8")
+    assert "product guard left out" in written
+    for bad in ("\x1b", "\x07", "\u202e", "\\u001b", "\\u202e"):
+        assert bad not in written, repr(bad)
+    checked = CliRunner().invoke(main, ["validate", "adopted"], env=env)
+    assert checked.exit_code == 0, checked.stdout + checked.stderr
+    streamed = CliRunner().invoke(main, ["export"], env=env)
+    assert streamed.exit_code == 0
+    assert "\x1b" not in streamed.stdout + streamed.stderr

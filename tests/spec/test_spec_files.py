@@ -101,3 +101,22 @@ def test_a_non_regular_file_is_refused() -> None:
 
 def test_no_paths_is_an_error() -> None:
     assert [p.message for p in check_specs([]).problems] == ["no spec paths given"]
+
+
+def test_a_symlink_loop_is_a_one_line_error_with_its_path(tmp_path: Path) -> None:
+    # Regression (issue 16): Path.resolve raised RuntimeError, an internal error.
+    root = tmp_path / "specs"
+    root.mkdir()
+    (root / "in.yaml").write_text(GOOD.format(name="y", id="2"))
+    (root / "self.yaml").symlink_to("self.yaml")
+    (root / "a.yaml").symlink_to("b.yaml")
+    (root / "b.yaml").symlink_to("a.yaml")
+    (root / "dirloop").symlink_to("dirloop")
+    report = check_specs([root, root / "a.yaml"])
+    loop = "symlink loop: the link leads back to itself; refused"
+    assert sorted({str(p) for p in report.problems}) == [
+        f"{root}/a.yaml:1:1: {loop}",
+        f"{root}/b.yaml:1:1: {loop}",
+        f"{root}/dirloop:1:1: {loop}",
+        f"{root}/self.yaml:1:1: {loop}",
+    ]
