@@ -21,6 +21,7 @@ from controller.durations import parse_duration
 from controller.errors import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK
 from controller.notify.command import notify_command
 from controller.sandbox.command import sandbox_group
+from controller.status.command import status_command
 from controller.spec.loader import check_specs
 from controller.spec.schema import schema_json
 from controller.spec.summary import render_json, render_text
@@ -313,3 +314,4 @@ def export_command(
 
 main.add_command(sandbox_group)
 main.add_command(notify_command)
+main.add_command(status_command)
