@@ -21,10 +21,10 @@ from controller.durations import parse_duration
 from controller.errors import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK
 from controller.notify.command import notify_command
 from controller.sandbox.command import sandbox_group
-from controller.status.command import status_command
 from controller.spec.loader import check_specs
 from controller.spec.schema import schema_json
 from controller.spec.summary import render_json, render_text
+from controller.status.command import status_command
 
 if TYPE_CHECKING:
     from controller.runner import Common
