@@ -184,7 +184,9 @@ def run_apply(
     progress = StepProgress(enabled=common.fmt == "text" and not common.quiet)
     shown: list[Plan] = []
 
-    def notify(result: ApplyResult | None, refused: str | None) -> None:
+    def notify(
+        result: ApplyResult | None, refused: str | None, failure: Exception | None = None
+    ) -> None:
         if notify_urls:  # controller/notify: failures are warnings, never the exit code
             from controller.notify.run import notify_apply  # noqa: PLC0415 - lazy
 
@@ -196,6 +198,7 @@ def run_apply(
                 warn_days=common.warn_days,
                 journal_path=journal.path,
                 echo_err=_echo_err,
+                failure=failure,
             )
 
     def on_plan(plan: Plan) -> None:
@@ -246,6 +249,10 @@ def run_apply(
             )
             _write_json(common.summary, refused)
         notify(None, str(err))
+        raise
+    except Exception as err:  # the marketplace unreachable, the journal unwritable...
+        progress.stop()
+        notify(None, None, failure=err)
         raise
     progress.stop()
     click.echo(render_apply(result, common.fmt, rich=_rich(common), color=common.color), nl=False)

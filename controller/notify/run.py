@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from controller.errors import EXIT_ERROR, EXIT_OK, ConfigError
+from controller.errors import EXIT_ERROR, EXIT_OK, ConfigError, ControllerError
 from controller.notify import payload
 from controller.notify.send import ENV_NOTIFY_URLS, deliver, urls_from_env
 from controller.plan.model import Plan
@@ -89,10 +89,42 @@ def build_document(
         raise ConfigError(f"{result_path}: neither a subctl apply result nor a plan")
     if isinstance(summary, dict):
         return payload.from_summary(summary, warn_days=warn_days, secrets=secrets)
-    raise ConfigError(
-        "nothing to report: give --result (apply/plan --format json output) or --summary, "
-        "and make sure the file is there and not empty"
+    if result_path is None and summary_path is None:
+        raise ConfigError(
+            "nothing to report: give --result (apply/plan --format json output) or --summary"
+        )
+    # Files named but missing or empty: the run died before writing them (the marketplace
+    # unreachable, a crash). That is news for the watchers, not a reason to stay silent.
+    named = ", ".join(str(p) for p in (result_path, summary_path) if p is not None)
+    return payload.from_summary(
+        {
+            "ok": False,
+            "succeeded": 0,
+            "errors": [
+                {
+                    "subscriptionId": "",
+                    "code": "no-result",
+                    "message": f"the run left no result ({named} missing or empty): see its log",
+                }
+            ],
+        },
+        warn_days=warn_days,
+        secrets=secrets,
     )
+
+
+def describe(err: BaseException) -> str:
+    """One line for an error that ended a run: the first of our own errors in it (a task
+    group wraps them), else its type, as the CLI reports a bug."""
+    if isinstance(err, BaseExceptionGroup):
+        for inner in err.exceptions:
+            found = describe(inner)
+            if not found.startswith("internal error"):
+                return found
+        return describe(err.exceptions[0]) if err.exceptions else "internal error"
+    if isinstance(err, ControllerError):
+        return str(err)
+    return f"internal error ({type(err).__name__})"
 
 
 def _first(err: ValueError) -> str:
@@ -118,14 +150,31 @@ def notify_apply(
     warn_days: int,
     journal_path: Path | None,
     echo_err: Callable[[str], None],
+    failure: BaseException | None = None,
 ) -> None:
-    """The end of ``apply --notify``: never raises, never changes the exit code."""
+    """The end of ``apply --notify``: never raises, never changes the exit code.
+
+    ``failure``: the error that ended the run before it had a result (the marketplace
+    unreachable, say); watchers hear of that too, as one error ``run-failed``."""
     if not urls:
         return
     try:
         secrets = payload.known_secrets()
         refusals = [refused] if refused else []
-        if result is not None:
+        if failure is not None:
+            doc = payload.from_summary(
+                {
+                    "ok": False,
+                    "succeeded": 0,
+                    "errors": [
+                        {"subscriptionId": "", "code": "run-failed", "message": describe(failure)}
+                    ],
+                },
+                warn_days=warn_days,
+                secrets=secrets,
+            )
+            doc["target"] = plan.target if plan is not None else None
+        elif result is not None:
             journal = read_journal(journal_path) if journal_path else None
             doc = payload.from_apply(
                 result, warn_days=warn_days, journal=journal, refused=refusals, secrets=secrets

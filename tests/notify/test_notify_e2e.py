@@ -164,10 +164,19 @@ def test_notify_command_reads_the_files_of_a_run(sandbox: StartServer, tmp_path:
         summary_doc = rec.on("/s")[0].json()
         assert summary_doc["counts"]["errors"] == 1
         assert summary_doc["errors"][0]["subscriptionId"] == "206"
+        # A run that died before writing anything is still reported.
+        died = subctl(None, "notify", rec.url + "/d", "--result", "gone.json",
+                      "--summary", "gone-summary.json")  # fmt: skip
+        assert died.code == 0, died.stderr
+        assert rec.on("/d")[0].json()["errors"][0]["code"] == "no-result"
     # Nothing to deliver to: exit 1, one line.
     failed = subctl(None, "notify", "http://127.0.0.1:9/x", "--summary", "summary.json")
     assert failed.code == 1
     assert failed.stderr.count("\n") == 1, failed.stderr
+    # Nothing to read at all: a usage mistake, one line.
+    nothing = subctl(None, "notify", "http://127.0.0.1:9/x")
+    assert nothing.code == 1
+    assert "nothing to report" in nothing.stderr
 
 
 def test_slack_through_apprise(
@@ -206,3 +215,28 @@ def test_unknown_and_retired_urls_fail_with_one_line(tmp_path: Path) -> None:
         assert reason in result.stderr, result.stderr
         assert "Traceback" not in result.stderr
     assert USER  # the harness's credentials are the ones checked above
+
+
+def test_a_run_that_cannot_reach_the_marketplace_is_reported(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from click.testing import CliRunner
+
+    from controller.cli import main
+    from tests.e2e.harness import env_for
+
+    monkeypatch.chdir(tmp_path)
+    specs = write_specs(tmp_path / "specs", "one", [{"id": "301", **ACTIVE}])
+    env = {**env_for(None), "SUBCTL_API_URL": "http://127.0.0.1:9"}  # nothing listens
+    with receiver() as rec:
+        run = CliRunner().invoke(
+            main, ["apply", str(specs), "--yes", "--notify", rec.url + "/h"], env=env
+        )
+    assert run.exit_code == 1, run.stderr
+    [post] = rec.posts
+    doc = post.json()
+    assert doc["ok"] is False
+    [error] = doc["errors"]
+    assert error["code"] == "run-failed"
+    assert "internal error" not in error["message"]
+    _no_secrets(post.body)
