@@ -118,6 +118,7 @@ class StatusPage:
     orders: tuple[OpenOrder, ...]
     runs: tuple[Run, ...]
     totals: Mapping[str, int] = field(default_factory=dict)
+    window: tuple[dt.date, dt.date] | None = None  # the calendar's first and last day
 
 
 def _price(sub: Subscription | None) -> str:
@@ -319,4 +320,5 @@ def build(
             "stuck": totals.stuck,
             "unmanaged": totals.unmanaged,
         },
+        window=(today, end),
     )

@@ -118,3 +118,10 @@ def test_hostile_live_data_is_escaped_and_nothing_is_fetched() -> None:
     # Offline: no stylesheet, script or image from anywhere (the SVG namespace is a name).
     assert "http://" not in html.replace('xmlns="http://www.w3.org/2000/svg"', "")
     assert "https://" not in html
+
+
+def test_days_outside_the_90_day_window_are_marked() -> None:
+    html = render.render(_page())
+    # Today is 25 Nov 2026: 24 Nov is before the window, 23 Feb 2027 its last day.
+    assert html.count('class="day outside"') == 24 + 5  # 1..24 Nov, 24..28 Feb
+    assert _page().window == (dt.date(2026, 11, 25), dt.date(2027, 2, 23))
