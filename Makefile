@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint unit bench soak schema clean chromium
+.PHONY: demo test test-fast lint unit bench soak schema clean chromium
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -38,6 +38,11 @@ chromium:
 	}
 
 test: lint unit
+
+# The edit-and-run loop: no lint, no slow tests (servers, subprocesses, real-time waits;
+# marked in tests/conftest.py). Under a minute; `make test` is what CI runs.
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "not soak and not slow" -q
 
 demo: $(STAMP)
 	./scripts/demo.sh

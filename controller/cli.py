@@ -24,6 +24,7 @@ from controller.sandbox.command import sandbox_group
 from controller.spec.loader import check_specs
 from controller.spec.schema import schema_json
 from controller.spec.summary import render_json, render_text
+from controller.startup import tune_process
 from controller.status.command import status_command
 
 if TYPE_CHECKING:
@@ -73,6 +74,7 @@ def main(
     marketplace: str | None,
 ) -> None:
     """Keep Comms Care subscriptions in the state that git declares."""
+    tune_process()
     setup_logging(verbosity, quiet)
     ctx.obj = GlobalOptions(
         verbosity=verbosity,

@@ -26,11 +26,6 @@ from tests.e2e.harness import sub, write_specs
 from tests.marketplace.conftest import make_settings
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 @pytest.mark.anyio
 async def test_failed_estimate_is_one_subscriptions_error(tmp_path: Path) -> None:
     seed = tmp_path / "seed.json"

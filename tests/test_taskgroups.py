@@ -21,11 +21,6 @@ from controller.taskgroups import task_group
 from tests.marketplace.conftest import make_settings
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 async def _fail() -> None:
     raise ApiServerError("boom", method="GET", path="/orders", status=503)
 

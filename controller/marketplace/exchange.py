@@ -14,10 +14,8 @@ over ``ASGITransport`` for the embedded sandbox, one over ``MockTransport`` in t
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import logging
-import sys
 import time
 from collections import Counter
 from collections.abc import Mapping
@@ -39,15 +37,6 @@ from controller.marketplace.limits import Limits
 from controller.marketplace.settings import ApiSettings
 
 log = logging.getLogger("subctl.api")
-
-# httpcore asks which async library runs by importing ``sniffio`` inside
-# ``current_async_library()``, several times per request. Neither anyio 4 nor httpx
-# needs sniffio any more, and when it is not installed every such import fails after a
-# full search of sys.path: 0.05-0.1 ms each, 0.1 s per hundred requests (profiled for
-# docs/benchmarks.md). A ``None`` in sys.modules makes that failure instant and changes
-# nothing else: httpcore then assumes asyncio, which is what subctl runs on.
-if importlib.util.find_spec("sniffio") is None:
-    sys.modules.setdefault("sniffio", None)  # type: ignore[arg-type]
 
 # Error bodies are only read for their message; a few KiB is plenty.
 _MAX_ERROR_BODY = 64 * 1024

@@ -27,11 +27,6 @@ from tests.e2e.harness import order, sub
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 @asynccontextmanager
 async def sandbox(
     tmp_path: Path, seed: Mapping[str, object]

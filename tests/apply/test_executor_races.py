@@ -40,11 +40,6 @@ SETTINGS = ApiSettings(
 
 
 @pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
 async def client(tmp_path: Path) -> AsyncIterator[MarketplaceClient]:
     seed = tmp_path / "seed.json"
     seed.write_text(json.dumps({"subscriptions": [sub("1"), sub("2")]}), encoding="utf-8")

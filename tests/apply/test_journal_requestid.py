@@ -25,11 +25,6 @@ from controller.spec.loader import load_specs
 from tests.e2e.harness import sub, write_specs
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 def test_interrupted_line_keeps_the_request_id(tmp_path: Path) -> None:
     path = tmp_path / "j.jsonl"
     killed = Journal(path)

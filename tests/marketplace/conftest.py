@@ -16,11 +16,6 @@ from tests.marketplace.fakeapi import PASSWORD, SUBSCRIPTION_KEY, USERNAME, Fake
 BASE_URL = "https://api.marketplace.test/v1"
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 @pytest.fixture(autouse=True)
 def _no_backoff() -> Iterator[None]:
     """Back-off off by default; tests about waits switch it on with ``backoff``."""

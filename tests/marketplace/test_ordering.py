@@ -11,7 +11,7 @@ import pytest
 from controller.errors import ApiClientError, ApiError, ApiUnavailable, Conflict
 from controller.marketplace.client import MarketplaceClient, PlaceOutcome
 from controller.marketplace.models import OrderType
-from controller.marketplace.retry import set_testing
+from controller.marketplace.retry import is_testing, set_testing
 from tests.marketplace.conftest import make_client
 from tests.marketplace.fakeapi import FakeApi, FakeClock, subscription
 
@@ -312,5 +312,13 @@ async def test_withdraw_and_refused_transitions(api: FakeApi, client: Marketplac
         await client.approve_order(order["id"])
 
 
-def test_set_testing_is_restored_by_fixture() -> None:
-    set_testing(True)  # the autouse fixture switches it back afterwards
+def test_waits_are_zero_under_the_autouse_fixture() -> None:
+    # Every client test runs with back-off off unless it asks for ``backoff``: a test
+    # that forgot would sleep in real time.
+    assert is_testing()
+
+
+def test_backoff_fixture_switches_real_waits_back_on(backoff: None) -> None:
+    assert not is_testing()
+    set_testing(True)  # the autouse fixture's teardown still leaves it off afterwards
+    assert is_testing()

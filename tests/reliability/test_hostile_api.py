@@ -53,11 +53,6 @@ TIMEOUTS: dict[str, Any] = {
 }
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 @pytest.fixture(scope="module")
 def broken() -> Iterator[tuple[BrokenApi, str]]:
     api = BrokenApi()

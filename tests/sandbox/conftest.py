@@ -11,11 +11,6 @@ from tests.sandbox.support import Api, sandbox_api
 
 
 @pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
 def clock() -> FakeClock:
     return FakeClock()
 

@@ -17,8 +17,6 @@ import pytest
 from tests.e2e.conftest import StartServer
 from tests.e2e.harness import ROOT, order, sub, subctl, write_specs
 
-pytestmark = pytest.mark.slow
-
 ARTIFACTS = ROOT / ".subctl" / "test-artifacts"
 CHROMIUM = shutil.which("chromium") or (
     "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None
