@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-fast lint unit bench soak schema clean
+.PHONY: demo test test-fast lint unit bench soak schema clean chromium
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,8 +22,20 @@ lint: $(STAMP)
 	$(BIN)/zizmor --offline --no-progress --min-severity low .github/workflows
 	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
 
-unit: $(STAMP)
+unit: $(STAMP) chromium
 	$(BIN)/python -m pytest -m "not soak" -q
+
+# The status page's browser test (tests/status/test_browser.py) needs Debian's chromium.
+# Installed here when running as root (CI, a fresh machine: ~1.5 min with apt-get update);
+# otherwise the test is skipped and says why.
+chromium:
+	@command -v chromium >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium; \
+	  else \
+	    echo "chromium is not installed and this is not root: the browser test will be skipped"; \
+	  fi; \
+	}
 
 test: lint unit
 

@@ -19,11 +19,13 @@ from controller import __version__
 from controller.clirun import run_body, setup_logging
 from controller.durations import parse_duration
 from controller.errors import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK
+from controller.notify.command import notify_command
 from controller.sandbox.command import sandbox_group
 from controller.spec.loader import check_specs
 from controller.spec.schema import schema_json
 from controller.spec.summary import render_json, render_text
 from controller.startup import tune_process
+from controller.status.command import status_command
 
 if TYPE_CHECKING:
     from controller.runner import Common
@@ -222,6 +224,13 @@ def plan(ctx: click.Context, /, out: Path | None, detailed_exitcode: bool, **par
     show_default=True,
     help="How long to wait for another apply on the same target and account to end.",
 )
+@click.option(
+    "--notify",
+    "notify_urls",
+    multiple=True,
+    envvar="SUBCTL_NOTIFY_URLS",
+    help="Post the outcome here at the end (repeatable; https webhook, slack://, ...).",
+)
 @click.pass_context
 def apply_command(
     ctx: click.Context,
@@ -233,6 +242,7 @@ def apply_command(
     concurrency: int,
     journal: Path | None,
     lock_wait: str,
+    notify_urls: tuple[str, ...],
     **params: Any,
 ) -> None:
     """Make live state match the specs: exit 0 applied, 1 error, 3 refused by a guard."""
@@ -250,6 +260,7 @@ def apply_command(
             concurrency=concurrency,
             journal_path=journal,
             lock_wait=parse_duration(lock_wait, "--lock-wait"),
+            notify_urls=notify_urls,
         )
 
     run_body(body)
@@ -304,3 +315,5 @@ def export_command(
 
 
 main.add_command(sandbox_group)
+main.add_command(notify_command)
+main.add_command(status_command)

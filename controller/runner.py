@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, TypeVar
@@ -172,6 +172,7 @@ def run_apply(
     concurrency: int,
     journal_path: Path | None,
     lock_wait: float = DEFAULT_WAIT_SECONDS,
+    notify_urls: Sequence[str] = (),
 ) -> int:
     # Lazy: the executor and its journal are not needed by plan (~0.15 s of imports).
     from controller.apply.journal import Journal  # noqa: PLC0415
@@ -191,6 +192,23 @@ def run_apply(
     )
     progress = StepProgress(enabled=common.fmt == "text" and not common.quiet)
     shown: list[Plan] = []
+
+    def notify(
+        result: ApplyResult | None, refused: str | None, failure: Exception | None = None
+    ) -> None:
+        if notify_urls:  # controller/notify: failures are warnings, never the exit code
+            from controller.notify.run import notify_apply  # noqa: PLC0415 - lazy
+
+            notify_apply(
+                notify_urls,
+                result=result,
+                plan=shown[0] if shown else None,
+                refused=refused,
+                warn_days=common.warn_days,
+                journal_path=journal.path,
+                echo_err=_echo_err,
+                failure=failure,
+            )
 
     def on_plan(plan: Plan) -> None:
         shown.append(plan)
@@ -242,11 +260,17 @@ def run_apply(
                 else {"formatVersion": 1, "has_changes": None, "guard_refusals": [str(err)]}
             )
             _write_json(common.summary, refused)
+        notify(None, str(err))
+        raise
+    except Exception as err:  # the marketplace unreachable, the journal unwritable...
+        progress.stop()
+        notify(None, None, failure=err)
         raise
     progress.stop()
     _echo(render_apply(result, common.fmt, rich=_rich(common), color=common.color))
     if common.summary is not None:
         _write_json(common.summary, apply_summary(result))
+    notify(result, None)
     failed = result.count(Outcome.FAILED)
     # Journal lines that could not be written (disk full) are reported apart: the writes
     # themselves are reported above with their real outcome.

@@ -27,6 +27,8 @@ _SLOW_PLACES = (
     "apply/test_lock.py",
     "apply/test_inflight.py",
     "spec/test_spec_cli.py",
+    "notify/test_notify_e2e.py",
+    "status/test_browser.py",
 )
 
 

@@ -27,6 +27,19 @@ APPLY_COMMANDS = [
         "--format", "json", "--summary", "summary.json",
     ],
 ]  # fmt: skip
+# After the apply, in the same job: the status page, then the notification.
+AFTER_APPLY_COMMANDS = [
+    ["status", "specs/", "--html", "site", "--journal", "journal.jsonl"],
+    [
+        "notify",
+        "--result",
+        "result.json",
+        "--summary",
+        "summary.json",
+        "--journal",
+        "journal.jsonl",
+    ],
+]
 SEED: dict[str, Any] = {
     "subscriptions": [
         sub("401", renew=False),
@@ -58,7 +71,7 @@ def _secret_free(*texts: str) -> None:
 
 def test_workflows_run_these_commands() -> None:
     assert subctl_commands(load("plan.yml")) == PLAN_COMMANDS
-    assert subctl_commands(load("reconcile.yml")) == APPLY_COMMANDS
+    assert subctl_commands(load("reconcile.yml")) == APPLY_COMMANDS + AFTER_APPLY_COMMANDS
     assert subctl_commands(load("ci.yml")) == []
 
 

@@ -15,8 +15,10 @@ from tests.gitops.workflows import NAMES, WORKFLOWS, load, steps, triggers
 
 _SHA_PIN = re.compile(r"^[\w.-]+/[\w./-]+@[0-9a-f]{40}$")
 _VERSION_COMMENT = re.compile(r"@[0-9a-f]{40} # v\d+\.\d+\.\d+$")
-# The only write scopes any job may hold: the plan comment and the drift issue.
+# The only write scopes any job may hold: the plan comment and the drift issue; and the
+# optional status page deploy (reconcile.yml's pages job only, which holds no secret).
 _WRITE_SCOPES = {"pull-requests", "issues"}
+_PAGES_SCOPES = {"pages", "id-token"}
 
 
 def test_the_three_workflows_exist() -> None:
@@ -44,7 +46,10 @@ def test_least_privilege_and_concurrency(name: str) -> None:
         assert isinstance(perms, dict), job_id
         assert "timeout-minutes" in job, job_id
         writes = {scope for scope, level in perms.items() if level == "write"}
-        assert writes <= _WRITE_SCOPES, (job_id, writes)
+        allowed = _WRITE_SCOPES | (
+            _PAGES_SCOPES if (name, job_id) == ("reconcile.yml", "pages") else set()
+        )
+        assert writes <= allowed, (job_id, writes)
         uses_secrets = "secrets." in repr(job)
         assert not (writes and uses_secrets), f"{name}:{job_id} holds secrets and a write token"
 
@@ -100,3 +105,16 @@ def test_reconcile_workflow_shape() -> None:
     script = jobs["drift-issue"]["steps"][0]["with"]["script"]
     assert "subctl-drift" in script
     assert "state: 'closed'" in script
+    # The status page is an artifact of every run; Pages only when the variable says so.
+    kept = [s for s in jobs["apply"]["steps"] if s.get("with", {}).get("path") == "site/"]
+    assert [s["uses"].split("@")[0] for s in kept] == [
+        "actions/upload-artifact",
+        "actions/upload-pages-artifact",
+    ]
+    assert "vars.SUBCTL_STATUS_PAGES == 'true'" in kept[1]["if"]
+    assert "vars.SUBCTL_STATUS_PAGES == 'true'" in jobs["pages"]["if"]
+    assert jobs["pages"]["permissions"] == {"pages": "write", "id-token": "write"}
+    assert "secrets." not in repr(jobs["pages"])
+    notify = next(s for s in jobs["apply"]["steps"] if s.get("name", "").startswith("Notify"))
+    assert notify["continue-on-error"] is True
+    assert notify["env"]["SUBCTL_NOTIFY_URLS"] == "${{ secrets.SUBCTL_NOTIFY_URLS }}"

@@ -173,6 +173,29 @@ def test_apply_step_feeds_the_drift_issue(sandbox: StartServer, tmp_path: Path) 
             assert without[3]["params"]["labels"] == ["subctl-drift"]
 
 
+def test_status_and_notify_steps(
+    sandbox: StartServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.notify.receiver import receiver
+
+    server = sandbox(SEED)
+    write_specs(tmp_path / "specs", "acme", BAD)
+    _run_step(_step("reconcile.yml", "apply", "id", "apply"), server, tmp_path)
+    _run_step(_step("reconcile.yml", "apply", "name", "Status page (read-only)"), server, tmp_path)
+    page = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
+    assert 'data-subscription="599"' in page
+    notify = _step("reconcile.yml", "apply", "name", "Notify (secret SUBCTL_NOTIFY_URLS)")
+    # Without the secret: skipped, says so, succeeds.
+    monkeypatch.delenv("SUBCTL_NOTIFY_URLS", raising=False)
+    _run_step(notify, server, tmp_path)
+    with receiver() as rec:
+        monkeypatch.setenv("SUBCTL_NOTIFY_URLS", rec.url + "/hook")
+        _run_step(notify, server, tmp_path)
+    doc = rec.posts[0].json()
+    assert [e["subscriptionId"] for e in doc["errors"]] == ["599"]
+    assert PASSWORD not in rec.posts[0].body.decode()
+
+
 @needs_node
 def test_drift_issue_when_apply_never_ran() -> None:
     calls = _github_script(

@@ -1,0 +1,5 @@
+"""Loopback sandbox servers for the notification tests (the e2e fixture, shared)."""
+
+from tests.e2e.conftest import sandbox
+
+__all__ = ["sandbox"]
