@@ -6,9 +6,9 @@ import datetime as dt
 
 import pytest
 
-from controller.marketplace.models import OrderStatus
 from controller.sandbox import rules
 from controller.sandbox.problems import Refused
+from controller.sandbox.published import OrderStatus
 
 D = dt.date
 
