@@ -18,11 +18,11 @@ import json
 import sqlite3
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
 
-from controller.sandbox import db, render, rules
+from controller.sandbox import db, render, rules, settle
 from controller.sandbox.clock import Clock, SystemClock
 from controller.sandbox.problems import NO_ENTITY, Refused, iso_timestamp
 from controller.sandbox.published import ESTIMATE_FIELDS, OrderStatus, OrderType, SubscriptionStatus
@@ -30,8 +30,6 @@ from controller.sandbox.rules import (
     ATTR_CANCELLATION_REASON,
     CODE_APPROVED,
     CODE_COMPLETED,
-    CODE_RENEWAL_PROCESSING,
-    CODE_RENEWAL_SUBMITTED,
 )
 from controller.sandbox.schemas import OrderRequest
 
@@ -70,89 +68,12 @@ class Store:
             conn.execute("BEGIN IMMEDIATE")
             try:
                 now = self.clock.now()
-                self._settle_vendor(conn, now)
+                settle.settle(conn, now, self.vendor_delay, self.renewal_delay)
                 yield conn, now
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
             conn.execute("COMMIT")
-
-    # -- the vendor ---------------------------------------------------------------------
-
-    def _settle_vendor(self, conn: sqlite3.Connection, now: dt.datetime) -> None:
-        cutoff = render.store_instant(now - dt.timedelta(seconds=self.vendor_delay))
-        due = conn.execute(
-            "SELECT * FROM orders WHERE status_code = 'AP' AND approved_at <= ? ORDER BY id",
-            (cutoff,),
-        ).fetchall()
-        for row in due:
-            done = render.parse_instant(row["approved_at"]) + dt.timedelta(
-                seconds=self.vendor_delay
-            )
-            conn.execute(
-                "UPDATE orders SET status = ?, status_code = ? WHERE id = ?",
-                (rules.status_for(CODE_COMPLETED).value, CODE_COMPLETED, row["id"]),
-            )
-            sub = self._subscription_row(conn, row["subscription_id"])
-            if row["type"] == OrderType.CANCELLATION:
-                conn.execute(
-                    "UPDATE subscriptions SET status = ?, renewal_status = 0, "
-                    "last_modified_date = ? WHERE id = ?",
-                    (SubscriptionStatus.TERMINATED.value, done.date().isoformat(), sub["id"]),
-                )
-            elif row["type"] == OrderType.RENEWAL:
-                # Only a seeded renewal can be approved; one that cannot move its dates
-                # still completes, or every later request would fail on it.
-                with suppress(Refused):
-                    self._renew(conn, sub, done.date())
-        self._settle_renewals(conn, now)
-
-    def _settle_renewals(self, conn: sqlite3.Connection, now: dt.datetime) -> None:
-        """Open renewals: submitted for half the renewal delay, processing, then completed."""
-        delay = dt.timedelta(seconds=self.renewal_delay)
-        due = conn.execute(
-            "SELECT * FROM orders WHERE status_code IN (?, ?) AND creation_date <= ? ORDER BY id",
-            (CODE_RENEWAL_SUBMITTED, CODE_RENEWAL_PROCESSING, render.store_instant(now - delay)),
-        ).fetchall()
-        for row in due:
-            done = render.parse_instant(row["creation_date"]) + delay
-            conn.execute(
-                "UPDATE orders SET status = ?, status_code = ? WHERE id = ?",
-                (rules.status_for(CODE_COMPLETED).value, CODE_COMPLETED, row["id"]),
-            )
-            # The expiry moves when the order completes; one that cannot move still completes.
-            with suppress(Refused):
-                self._renew(conn, self._subscription_row(conn, row["subscription_id"]), done.date())
-        conn.execute(
-            "UPDATE orders SET status = ?, status_code = ? WHERE status_code = ? "
-            "AND creation_date <= ?",
-            (
-                rules.status_for(CODE_RENEWAL_PROCESSING).value,
-                CODE_RENEWAL_PROCESSING,
-                CODE_RENEWAL_SUBMITTED,
-                render.store_instant(now - delay / 2),
-            ),
-        )
-
-    def _renew(self, conn: sqlite3.Connection, sub: sqlite3.Row, today: dt.date) -> None:
-        kind, duration = sub["period_type"], sub["period_duration"]
-        if kind is None or duration is None or sub["expiration_date"] is None:
-            raise Refused(
-                400, f"Subscription {sub['id']} has no subscription period or expiration date"
-            )
-        expires = dt.date.fromisoformat(sub["expiration_date"])
-        expiry = rules.add_period(expires, kind, duration, sub["expiration_anchor"] or expires.day)
-        renewal = sub["renewal_date"]
-        if renewal is not None:
-            renews = dt.date.fromisoformat(renewal)
-            renewal = rules.add_period(
-                renews, kind, duration, sub["renewal_anchor"] or renews.day
-            ).isoformat()
-        conn.execute(
-            "UPDATE subscriptions SET expiration_date = ?, renewal_date = ?, "
-            "last_modified_date = ? WHERE id = ?",
-            (expiry.isoformat(), renewal, today.isoformat(), sub["id"]),
-        )
 
     # -- tokens ---------------------------------------------------------------------------
 
@@ -354,7 +275,7 @@ class Store:
                 total=(amount, currency),
             )
             if code == CODE_COMPLETED:
-                self._renew(conn, sub, now.date())
+                settle.renew(conn, sub, now.date())
             return render.order(self._order_row(conn, order_id), self._shape())
 
     def get_order(self, order_id: str) -> dict[str, Any]:
