@@ -156,20 +156,20 @@ def _split_published(
     """
     if not isinstance(raw, dict):
         return raw
-    unknown = sorted(str(k) for k in raw if k not in published and k != "extra")
+    # "extra" is ours, not published: given in a seed it is refused like any other typo.
+    unknown = sorted(str(k) for k in raw if k not in published)
     if unknown:
         raise ValueError(f"unknown field(s) {', '.join(unknown)} (not in the published {what})")
     extra: dict[str, Any] = {}
     kept: dict[str, Any] = {}
     for key, value in raw.items():
-        if key in modelled or key == "extra":
+        if key in modelled:
             kept[key] = value
         elif value is not None:
             if not json_type_ok(published[key], value):
                 raise ValueError(f"{key}: must be of JSON type {published[key]} in {what}")
             extra[key] = value
-    if extra:
-        kept["extra"] = {**kept.get("extra", {}), **extra}
+    kept["extra"] = extra
     return kept
 
 

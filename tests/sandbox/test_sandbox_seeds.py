@@ -163,6 +163,8 @@ async def test_uncountable_periods_seed_but_cannot_renew(tmp_path: Path, clock: 
     [
         ({"subscriptions": [{**FULL_SUBSCRIPTION, "billingModle": "x"}]}, "billingModle"),
         ({"subscriptions": [{**FULL_SUBSCRIPTION, "planId": "10005"}]}, "planId"),
+        ({"subscriptions": [{**FULL_SUBSCRIPTION, "extra": {"x": 1}}]}, "extra"),
+        ({"orders": [{**FULL_ORDER, "extra": {}}]}, "extra"),
         ({"subscriptions": [{**FULL_SUBSCRIPTION, "customerId": ""}]}, "customerId"),
         ({"subscriptions": [{**FULL_SUBSCRIPTION, "status": "gone"}]}, "status"),
         ({"orders": [{**FULL_ORDER, "subscriptionid": "1"}]}, "subscriptionid"),
