@@ -130,10 +130,13 @@ async def _on_http(request: Request, exc: Exception) -> Response:
     return response
 
 
-async def _body(request: Request, model: type[M]) -> M:
+async def _body(request: Request, model: type[M], *, optional: bool = False) -> M:
+    """The body parsed as ``model``; with ``optional``, no body at all reads as ``{}``."""
     raw = await request.body()
     if len(raw) > MAX_BODY:
         raise Refused(413, "Request body too large")
+    if optional and not raw.strip():
+        raw = b"{}"
     try:
         data = json.loads(raw) if raw else None
     except (json.JSONDecodeError, UnicodeDecodeError):
@@ -236,7 +239,8 @@ async def token(request: Request) -> Response:
         _same(user, config.username) and _same(password, config.password)
     ):
         raise Refused(401, "Invalid username or password")
-    body = await _body(request, TokenRequest)
+    # The spec makes the body optional: none at all is recorded as marketplace "".
+    body = await _body(request, TokenRequest, optional=True)
     issued = secrets.token_urlsafe(32)
     await run_in_threadpool(store.issue_token, issued, body.marketplace, config.token_ttl)
     return JSONResponse({"token": issued, "expiresInSeconds": config.token_ttl})
@@ -265,7 +269,10 @@ async def subscription(request: Request) -> Response:
     if request.method == "PATCH":
         update = await _deferred_body(request, SubscriptionUpdate)
         body = await _guarded(
-            request, lambda: store.set_renewal_status(sub_id, update().renewalStatus)
+            request,
+            lambda: store.update_subscription(
+                sub_id, renewal_status=update().renewalStatus, attributes=update().attributes
+            ),
         )
     else:
         body = await _guarded(request, lambda: store.get_subscription(sub_id))
@@ -308,7 +315,10 @@ async def order(request: Request) -> Response:
     if request.method == "PATCH":
         update = await _deferred_body(request, OrderUpdate)
         body = await _guarded(
-            request, lambda: store.update_order_status(order_id, update().statusCode)
+            request,
+            lambda: store.update_order(
+                order_id, status_code=update().statusCode, credit_check=update().creditCheck
+            ),
         )
     else:
         body = await _guarded(request, lambda: store.get_order(order_id))
@@ -317,7 +327,10 @@ async def order(request: Request) -> Response:
 
 def create_app(store: Store, config: SandboxConfig | None = None) -> Starlette:
     config = config or SandboxConfig()
-    store.vendor_delay = config.vendor_delay  # the store settles the vendor with it
+    # The store settles the vendor and renewals with these, and shapes answers by profile.
+    store.vendor_delay = config.vendor_delay
+    store.renewal_delay = config.renewal_delay
+    store.minimal = config.minimal
     injected: Counter[str] = Counter()  # faults injected, by kind (reported by serve)
     routes = [
         Route("/token", token, methods=["POST"]),

@@ -29,7 +29,21 @@ def sandbox_group() -> None:
     type=click.Path(exists=True, dir_okay=False),
     help="YAML/JSON seed for an empty database (default: the built-in demo set).",
 )
+@click.option(
+    "--profile",
+    type=click.Choice(["full", "minimal"]),
+    default="full",
+    show_default=True,
+    help="full: answers with everything the sandbox knows; minimal: only what the published "
+    "API guarantees (shorter list items, open renewals, shorter tokens and pages).",
+)
 @click.option("--vendor-delay", default=30.0, show_default=True, type=click.FloatRange(0))
+@click.option(
+    "--renewal-delay",
+    type=click.FloatRange(0),
+    help="Seconds a renewal stays submitted/processing before it completes "
+    "[default: 0 in full, 20 in minimal].",
+)
 @click.option("--latency-ms", default=0, show_default=True, type=click.IntRange(0))
 @click.option("--fault-rate", default=0.0, show_default=True, type=click.FloatRange(0, 1))
 @click.option("--fault-seed", type=int, help="Seed of the fault schedule (reproducible runs).")
@@ -44,8 +58,12 @@ def sandbox_group() -> None:
     multiple=True,
     help='Only requests matching this "METHOD /path" glob may fault (repeatable).',
 )
-@click.option("--token-ttl", default=3600, show_default=True, type=click.IntRange(1))
-@click.option("--page-limit-max", default=100, show_default=True, type=click.IntRange(1))
+@click.option(
+    "--token-ttl", type=click.IntRange(1), help="[default: 3600 in full, 1500 in minimal]"
+)
+@click.option(
+    "--page-limit-max", type=click.IntRange(1), help="[default: 100 in full, 25 in minimal]"
+)
 @click.option("--username", default="sandbox", envvar="SUBCTL_SANDBOX_USERNAME")
 @click.option("--password", default="sandbox", envvar="SUBCTL_SANDBOX_PASSWORD", show_default=False)
 @click.option(
@@ -60,14 +78,16 @@ def sandbox_serve(
     port: int,
     db: str,
     seed: str | None,
+    profile: str,
     vendor_delay: float,
+    renewal_delay: float | None,
     latency_ms: int,
     fault_rate: float,
     fault_seed: int | None,
     fault_kinds: str,
     fault_match: tuple[str, ...],
-    token_ttl: int,
-    page_limit_max: int,
+    token_ttl: int | None,
+    page_limit_max: int | None,
     username: str,
     password: str,
     subscription_key: str,
@@ -80,13 +100,15 @@ def sandbox_serve(
         from controller.sandbox.server import serve  # noqa: PLC0415
 
         try:
-            config = SandboxConfig(
+            config = SandboxConfig.for_profile(
+                profile,
                 username=username,
                 password=password,
                 subscription_key=subscription_key,
                 token_ttl=token_ttl,
                 page_limit_max=page_limit_max,
                 vendor_delay=vendor_delay,
+                renewal_delay=renewal_delay,
                 latency_ms=latency_ms,
                 fault_rate=fault_rate,
                 fault_seed=fault_seed,

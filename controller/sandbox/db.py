@@ -10,6 +10,7 @@ import datetime as dt
 import hashlib
 import json
 import sqlite3
+from typing import Any
 
 from controller.sandbox import render, rules
 
@@ -29,7 +30,8 @@ CREATE TABLE IF NOT EXISTS subscriptions (
     period_type TEXT, period_duration INTEGER,
     billing_type TEXT, billing_duration INTEGER,
     price_amount TEXT, price_currency TEXT,
-    attributes TEXT NOT NULL DEFAULT '{}'
+    attributes TEXT NOT NULL DEFAULT '{}',
+    extra TEXT NOT NULL DEFAULT '{}'
 );
 CREATE INDEX IF NOT EXISTS subscriptions_customer ON subscriptions (customer_id, id);
 CREATE INDEX IF NOT EXISTS subscriptions_status ON subscriptions (status, id);
@@ -44,7 +46,8 @@ CREATE TABLE IF NOT EXISTS orders (
     creation_date TEXT NOT NULL,
     approved_at TEXT,
     attributes TEXT NOT NULL DEFAULT '{}',
-    total_amount TEXT, total_currency TEXT
+    total_amount TEXT, total_currency TEXT,
+    extra TEXT NOT NULL DEFAULT '{}'
 );
 CREATE INDEX IF NOT EXISTS orders_subscription ON orders (subscription_id, type, status_code);
 CREATE INDEX IF NOT EXISTS orders_customer ON orders (customer_id, id);
@@ -75,7 +78,16 @@ def connect(path: str) -> sqlite3.Connection:
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = NORMAL")
     conn.executescript(SCHEMA)
+    _add_extra_columns(conn)
     return conn
+
+
+def _add_extra_columns(conn: sqlite3.Connection) -> None:
+    """A database made before the ``extra`` columns (published fields kept as JSON) gets them."""
+    for table in ("subscriptions", "orders"):
+        columns = {row["name"] for row in conn.execute(f"PRAGMA table_info({table})")}
+        if "extra" not in columns:
+            conn.execute(f"ALTER TABLE {table} ADD COLUMN extra TEXT NOT NULL DEFAULT '{{}}'")
 
 
 def token_hash(token: str) -> str:
@@ -100,6 +112,7 @@ def insert_order(
     approved: dt.datetime | None,
     attributes: dict[str, str],
     total: tuple[str, str] | None,
+    extra: dict[str, Any] | None = None,
 ) -> int:
     if order_id is None:
         order_id = int(
@@ -111,8 +124,8 @@ def insert_order(
         order_number = _next_order_number(conn)
     conn.execute(
         "INSERT INTO orders (id, order_number, type, customer_id, subscription_id, status, "
-        "status_code, creation_date, approved_at, attributes, total_amount, total_currency) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "status_code, creation_date, approved_at, attributes, total_amount, total_currency, "
+        "extra) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             order_id,
             order_number,
@@ -126,6 +139,7 @@ def insert_order(
             json.dumps(attributes, sort_keys=True),
             total[0] if total else None,
             total[1] if total else None,
+            json.dumps(extra or {}, sort_keys=True),
         ),
     )
     return order_id

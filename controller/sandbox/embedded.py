@@ -110,8 +110,12 @@ def embedded_transport(
     clock: Clock | None = None,
     **config: Any,
 ) -> EmbeddedTransport:
-    """A transport serving the sandbox from ``db_path``; ``config`` are SandboxConfig fields."""
-    settings = SandboxConfig(**config)
+    """A transport serving the sandbox from ``db_path``; ``config`` are SandboxConfig fields.
+
+    ``profile="minimal"`` selects the minimal profile; options not given take the
+    profile's defaults (SandboxConfig.for_profile).
+    """
+    settings = SandboxConfig.for_profile(**config)
     return EmbeddedTransport(open_store(db_path, seed=seed, clock=clock), settings)
 
 

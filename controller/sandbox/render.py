@@ -1,7 +1,11 @@
 """Rows of the sandbox database rendered as API bodies (SubscriptionDetailed, OrderDetailed).
 
-Used by the store on its way out; the bodies parse with controller/marketplace/models.py.
-Fields the sandbox does not model are left out rather than invented.
+Used by the store on its way out. Fields the sandbox does not model are left out rather
+than invented, except the published ones a seed gave (the ``extra`` column), which are
+returned as seeded. A ``Shape`` says how much to show: the full profile shows everything
+everywhere; the minimal profile (issue 12) shows only what the published spec
+guarantees: list items as ``Subscription`` / ``Order`` (no subscriptionId, no
+attributes on an order), and naive order date-times as the real API writes them.
 """
 
 from __future__ import annotations
@@ -9,9 +13,22 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
+from dataclasses import dataclass
 from typing import Any
 
 from controller.sandbox.problems import iso_timestamp
+from controller.sandbox.published import ORDER_FIELDS, SUBSCRIPTION_FIELDS
+
+
+@dataclass(frozen=True)
+class Shape:
+    """How an answer is cut: ``minimal`` profile or not, list item or single entity."""
+
+    minimal: bool = False
+    list_item: bool = False
+
+
+FULL = Shape()
 
 
 def parse_instant(text: str) -> dt.datetime:
@@ -35,8 +52,21 @@ def _money(amount: str | None, currency: str | None) -> dict[str, str] | None:
     return {"amount": amount, "currency": currency}
 
 
-def subscription(row: sqlite3.Row) -> dict[str, Any]:
+def _extra(row: sqlite3.Row) -> dict[str, Any]:
+    extra = json.loads(row["extra"]) if row["extra"] else {}
+    return extra if isinstance(extra, dict) else {}
+
+
+def naive_timestamp(moment: dt.datetime, *, spaced: bool) -> str:
+    """UTC without an offset, as the real API writes some of its date-times."""
+    return moment.astimezone(dt.UTC).strftime(
+        "%Y-%m-%d %H:%M:%S" if spaced else "%Y-%m-%dT%H:%M:%S"
+    )
+
+
+def subscription(row: sqlite3.Row, shape: Shape = FULL) -> dict[str, Any]:
     body: dict[str, Any] = {
+        **_extra(row),
         "id": str(row["id"]),
         "name": row["name"],
         "customerId": row["customer_id"],
@@ -51,11 +81,21 @@ def subscription(row: sqlite3.Row) -> dict[str, Any]:
         "totalPrice": _money(row["price_amount"], row["price_currency"]),
         "attributes": json.loads(row["attributes"]),
     }
+    if shape.minimal and shape.list_item:
+        body = {k: v for k, v in body.items() if k in SUBSCRIPTION_FIELDS}
     return {k: v for k, v in body.items() if v is not None}
 
 
-def order(row: sqlite3.Row) -> dict[str, Any]:
+def order(row: sqlite3.Row, shape: Shape = FULL) -> dict[str, Any]:
+    created = parse_instant(row["creation_date"])
+    if shape.minimal:
+        # A list item spaced ("2019-03-19 07:22:59"), one order as ISO without offset:
+        # both appear in the real API, and neither names its zone.
+        stamp = naive_timestamp(created, spaced=shape.list_item)
+    else:
+        stamp = iso_timestamp(created)
     body: dict[str, Any] = {
+        **_extra(row),
         "id": str(row["id"]),
         "orderNumber": row["order_number"],
         "type": row["type"],
@@ -63,8 +103,11 @@ def order(row: sqlite3.Row) -> dict[str, Any]:
         "subscriptionId": str(row["subscription_id"]),
         "status": row["status"],
         "statusCode": row["status_code"],
-        "creationDate": iso_timestamp(parse_instant(row["creation_date"])),
+        "creationDate": stamp,
         "attributes": json.loads(row["attributes"]),
         "total": _money(row["total_amount"], row["total_currency"]),
     }
+    if shape.minimal and shape.list_item:
+        # The published ``Order`` list item has no subscriptionId; attributes are optional.
+        body = {k: v for k, v in body.items() if k in ORDER_FIELDS and k != "attributes"}
     return {k: v for k, v in body.items() if v is not None}

@@ -1,8 +1,12 @@
 """Seed data for the sandbox marketplace: reading seed files and loading them into a store.
 
 A seed file is YAML or JSON ``{"subscriptions": [...], "orders": [...]}`` in API field
-names (DESIGN.md section 6); a seeded order's ``statusCode`` (PA, AP, CP, CL, ER) sets its
-state and its ``status`` follows from it. Seeding happens only into an empty database:
+names (DESIGN.md section 6), each list also accepted as a ``GET`` list answer
+(``{"data": [...], "pagination": {...}}``), so a real dump seeds it directly. A seeded
+order's ``statusCode`` (rules.py) sets its state and its ``status`` follows from it; an
+order with only a published ``status`` gets the code for it. Each subscription's
+calendar anchor (the day of month its terms keep) is fixed here, by the renewal calendar
+rule (rules.calendar_anchor). Seeding happens only into an empty database:
 ``seed_if_empty`` skips a database that already holds subscriptions, so restarting a
 server with the same ``--seed`` keeps the state it had. ``demo.yaml`` beside this module
 is the shared demo set every part of subctl agrees on.
@@ -21,8 +25,8 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from controller.marketplace.models import CODE_APPROVED, OrderType
 from controller.sandbox import db, rules
+from controller.sandbox.published import OrderType
 from controller.sandbox.schemas import SeedData, SeedOrder, SeedSubscription, describe, parse_seed
 from controller.sandbox.store import Store
 
@@ -73,6 +77,7 @@ def _subscription_values(sub: SeedSubscription) -> tuple[object, ...]:
         return value.isoformat() if value else None
 
     period, billing, price = sub.subscriptionPeriod, sub.billingPeriod, sub.totalPrice
+    expires, renews, created = sub.expirationDate, sub.renewalDate, sub.creationDate
     return (
         int(sub.id),
         sub.customerId,
@@ -83,8 +88,8 @@ def _subscription_values(sub: SeedSubscription) -> tuple[object, ...]:
         day(sub.renewalDate),
         day(sub.expirationDate),
         day(sub.lastModifiedDate),
-        sub.expirationDate.day if sub.expirationDate else None,
-        sub.renewalDate.day if sub.renewalDate else None,
+        rules.calendar_anchor(expires, created) if expires else None,
+        rules.calendar_anchor(renews, created) if renews else None,
         period.type if period else None,
         period.duration if period else None,
         billing.type if billing else None,
@@ -92,6 +97,7 @@ def _subscription_values(sub: SeedSubscription) -> tuple[object, ...]:
         f"{Decimal(price.amount):.2f}" if price else None,
         price.currency if price else None,
         json.dumps(sub.attributes, sort_keys=True),
+        json.dumps(sub.extra, sort_keys=True),
     )
 
 
@@ -105,8 +111,8 @@ def _insert(conn: sqlite3.Connection, data: SeedData, now: dt.datetime) -> None:
         "INSERT INTO subscriptions (id, customer_id, name, status, renewal_status, "
         "creation_date, renewal_date, expiration_date, last_modified_date, "
         "expiration_anchor, renewal_anchor, period_type, period_duration, billing_type, "
-        "billing_duration, price_amount, price_currency, attributes) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "billing_duration, price_amount, price_currency, attributes, extra) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [_subscription_values(sub) for sub in data.subscriptions],
     )
     _insert_orders(conn, data.orders, subs, now)
@@ -127,6 +133,11 @@ def _insert_orders(
     open_orders: set[tuple[str, str]] = set()
     for index, order in enumerate(orders):
         where = f"orders[{index}]"
+        if order.subscriptionId is None:
+            raise SeedError(
+                f"{where}: subscriptionId is required (a GET /orders list item has none: "
+                "dump each order with GET /orders/{id})"
+            )
         sub = subs.get(order.subscriptionId)
         if sub is None:
             raise SeedError(f"{where}: subscription {order.subscriptionId} is not seeded")
@@ -135,12 +146,8 @@ def _insert_orders(
                 f"{where}: subscription {sub.id} belongs to customer {sub.customerId}, "
                 f"not {order.customerId}"
             )
-        status = rules.status_for(order.statusCode)
-        if order.status is not None and order.status != status.value:
-            raise SeedError(
-                f"{where}: status {order.status!r} contradicts statusCode {order.statusCode}"
-            )
-        if order.statusCode in rules.OPEN_CODES:
+        code = order.code()
+        if code in rules.OPEN_CODES:
             key = (sub.id, order.type.value)
             if key in open_orders:
                 raise SeedError(f"{where}: a second open {order.type.value} order for {sub.id}")
@@ -164,12 +171,13 @@ def _insert_orders(
             order_type=order.type.value,
             customer_id=order.customerId,
             subscription_id=int(sub.id),
-            code=order.statusCode,
+            code=code,
             created=_utc(order.creationDate) if order.creationDate else now,
             # The vendor delay of a seeded approved order runs from the moment of seeding.
-            approved=now if order.statusCode == CODE_APPROVED else None,
+            approved=now if code == rules.CODE_APPROVED else None,
             attributes=dict(order.attributes),
             total=_total(order, sub),
+            extra=dict(order.extra),
         )
     db.set_order_counter(conn, next_number - 1)
 

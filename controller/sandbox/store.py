@@ -5,7 +5,8 @@ The app's handlers call one ``Store`` method per request. Each method is one
 (threads of one server) and other processes on the same file never lose or half-apply
 a write. Every transaction first settles the vendor: approved orders whose vendor delay
 has passed are completed, lazily, from timestamps (an indexed query on approved orders),
-so no background thread is needed and any clock can drive it.
+so no background thread is needed and any clock can drive it. Open renewals (profile
+minimal) move on the same way, from their creation time and the renewal delay.
 
 Ids are integers in SQLite (stable numeric order, cheap indexes) and strings in the API.
 """
@@ -13,35 +14,45 @@ Ids are integers in SQLite (stable numeric order, cheap indexes) and strings in 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import sqlite3
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
 
-from controller.marketplace.models import (
+from controller.sandbox import db, render, rules, settle
+from controller.sandbox.clock import Clock, SystemClock
+from controller.sandbox.problems import NO_ENTITY, Refused, iso_timestamp
+from controller.sandbox.published import ESTIMATE_FIELDS, OrderStatus, OrderType, SubscriptionStatus
+from controller.sandbox.rules import (
     ATTR_CANCELLATION_REASON,
     CODE_APPROVED,
     CODE_COMPLETED,
-    OrderStatus,
-    OrderType,
-    SubscriptionStatus,
 )
-from controller.sandbox import db, render, rules
-from controller.sandbox.clock import Clock, SystemClock
-from controller.sandbox.problems import NO_ENTITY, Refused, iso_timestamp
 from controller.sandbox.schemas import OrderRequest
 
 Page = tuple[list[dict[str, Any]], int]
 
 
 class Store:
-    """The sandbox's state. ``vendor_delay`` (seconds) is set by the app from its config."""
+    """The sandbox's state. ``vendor_delay``, ``renewal_delay`` (seconds) and ``minimal``
+    (the answer shapes of the minimal profile) are set by the app from its config."""
 
-    def __init__(self, path: str, clock: Clock | None = None, *, vendor_delay: float = 30.0):
+    def __init__(
+        self,
+        path: str,
+        clock: Clock | None = None,
+        *,
+        vendor_delay: float = 30.0,
+        renewal_delay: float = 0.0,
+        minimal: bool = False,
+    ):
         self.clock: Clock = clock or SystemClock()
         self.vendor_delay = vendor_delay
+        self.renewal_delay = renewal_delay
+        self.minimal = minimal
         self._lock = threading.RLock()
         self._conn = db.connect(path)
 
@@ -57,61 +68,12 @@ class Store:
             conn.execute("BEGIN IMMEDIATE")
             try:
                 now = self.clock.now()
-                self._settle_vendor(conn, now)
+                settle.settle(conn, now, self.vendor_delay, self.renewal_delay)
                 yield conn, now
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
             conn.execute("COMMIT")
-
-    # -- the vendor ---------------------------------------------------------------------
-
-    def _settle_vendor(self, conn: sqlite3.Connection, now: dt.datetime) -> None:
-        cutoff = render.store_instant(now - dt.timedelta(seconds=self.vendor_delay))
-        due = conn.execute(
-            "SELECT * FROM orders WHERE status_code = 'AP' AND approved_at <= ? ORDER BY id",
-            (cutoff,),
-        ).fetchall()
-        for row in due:
-            done = render.parse_instant(row["approved_at"]) + dt.timedelta(
-                seconds=self.vendor_delay
-            )
-            conn.execute(
-                "UPDATE orders SET status = ?, status_code = ? WHERE id = ?",
-                (rules.status_for(CODE_COMPLETED).value, CODE_COMPLETED, row["id"]),
-            )
-            sub = self._subscription_row(conn, row["subscription_id"])
-            if row["type"] == OrderType.CANCELLATION:
-                conn.execute(
-                    "UPDATE subscriptions SET status = ?, renewal_status = 0, "
-                    "last_modified_date = ? WHERE id = ?",
-                    (SubscriptionStatus.TERMINATED.value, done.date().isoformat(), sub["id"]),
-                )
-            elif row["type"] == OrderType.RENEWAL:
-                # Only a seeded renewal can be approved; one that cannot move its dates
-                # still completes, or every later request would fail on it.
-                with suppress(Refused):
-                    self._renew(conn, sub, done.date())
-
-    def _renew(self, conn: sqlite3.Connection, sub: sqlite3.Row, today: dt.date) -> None:
-        kind, duration = sub["period_type"], sub["period_duration"]
-        if kind is None or duration is None or sub["expiration_date"] is None:
-            raise Refused(
-                400, f"Subscription {sub['id']} has no subscription period or expiration date"
-            )
-        expires = dt.date.fromisoformat(sub["expiration_date"])
-        expiry = rules.add_period(expires, kind, duration, sub["expiration_anchor"] or expires.day)
-        renewal = sub["renewal_date"]
-        if renewal is not None:
-            renews = dt.date.fromisoformat(renewal)
-            renewal = rules.add_period(
-                renews, kind, duration, sub["renewal_anchor"] or renews.day
-            ).isoformat()
-        conn.execute(
-            "UPDATE subscriptions SET expiration_date = ?, renewal_date = ?, "
-            "last_modified_date = ? WHERE id = ?",
-            (expiry.isoformat(), renewal, today.isoformat(), sub["id"]),
-        )
 
     # -- tokens ---------------------------------------------------------------------------
 
@@ -157,9 +119,13 @@ class Store:
             raise Refused(400, NO_ENTITY)
         return row  # type: ignore[no-any-return]
 
+    def _shape(self, *, list_item: bool = False) -> render.Shape:
+        return render.Shape(minimal=self.minimal, list_item=list_item)
+
     def get_subscription(self, sub_id: str) -> dict[str, Any]:
         with self.transaction() as (conn, _):
-            return render.subscription(self._subscription_row(conn, db.entity_id(sub_id)))
+            row = self._subscription_row(conn, db.entity_id(sub_id))
+            return render.subscription(row, self._shape())
 
     def list_subscriptions(
         self, *, customer_id: str | None, status: str | None, offset: int, limit: int
@@ -171,22 +137,43 @@ class Store:
                 f"SELECT * FROM subscriptions{where} ORDER BY id LIMIT ? OFFSET ?",  # noqa: S608
                 (*args, limit, offset),
             ).fetchall()
-        return [render.subscription(r) for r in rows], int(total)
+        shape = self._shape(list_item=True)
+        return [render.subscription(r, shape) for r in rows], int(total)
 
-    def set_renewal_status(self, sub_id: str, value: bool) -> dict[str, Any]:
+    def update_subscription(
+        self, sub_id: str, *, renewal_status: bool | None, attributes: dict[str, str] | None
+    ) -> dict[str, Any]:
+        """PATCH: ``renewal_status`` (active subscriptions only) and ``attributes`` (merged)."""
         with self.transaction() as (conn, now):
             row = self._subscription_row(conn, db.entity_id(sub_id))
-            if row["status"] != SubscriptionStatus.ACTIVE:
-                raise Refused(
-                    400,
-                    f"Subscription {row['id']} is {row['status']}: auto-renewal can only be "
-                    "changed on an active subscription",
+            if renewal_status is not None:
+                if row["status"] != SubscriptionStatus.ACTIVE:
+                    raise Refused(
+                        400,
+                        f"Subscription {row['id']} is {row['status']}: auto-renewal can only be "
+                        "changed on an active subscription",
+                    )
+                conn.execute(
+                    "UPDATE subscriptions SET renewal_status = ? WHERE id = ?",
+                    (int(renewal_status), row["id"]),
                 )
-            conn.execute(
-                "UPDATE subscriptions SET renewal_status = ?, last_modified_date = ? WHERE id = ?",
-                (int(value), now.date().isoformat(), row["id"]),
-            )
-            return render.subscription(self._subscription_row(conn, row["id"]))
+            if attributes:
+                merged = {**json.loads(row["attributes"]), **attributes}
+                if len(merged) > 50:
+                    raise Refused(400, "A subscription has at most 50 attributes")
+                conn.execute(
+                    "UPDATE subscriptions SET attributes = ? WHERE id = ?",
+                    (json.dumps(merged, sort_keys=True), row["id"]),
+                )
+            if renewal_status is not None or attributes:
+                conn.execute(
+                    "UPDATE subscriptions SET last_modified_date = ? WHERE id = ?",
+                    (now.date().isoformat(), row["id"]),
+                )
+            return render.subscription(self._subscription_row(conn, row["id"]), self._shape())
+
+    def set_renewal_status(self, sub_id: str, value: bool) -> dict[str, Any]:
+        return self.update_subscription(sub_id, renewal_status=value, attributes=None)
 
     # -- orders -----------------------------------------------------------------------------
 
@@ -242,7 +229,7 @@ class Store:
             amount, currency = self._price(sub, order_type)
             # Not placed, so neither numbered nor in any state yet: "submitted" is the
             # status a new order starts in; the id is empty because none exists.
-            return {
+            body = {
                 "id": "",
                 "type": order_type.value,
                 "customerId": request.customerId,
@@ -252,14 +239,18 @@ class Store:
                 "attributes": dict(request.attributes),
                 "total": {"amount": amount, "currency": currency},
             }
+            if self.minimal:
+                # Only what the published answer guarantees.
+                return {k: v for k, v in body.items() if k in ESTIMATE_FIELDS}
+            return body
 
     def create_order(self, request: OrderRequest) -> dict[str, Any]:
         with self.transaction() as (conn, now):
             sub, order_type = self._check_order(conn, request)
             open_order = conn.execute(
                 "SELECT order_number, status_code FROM orders WHERE subscription_id = ? "
-                "AND type = ? AND status_code IN ('PA', 'AP') LIMIT 1",
-                (sub["id"], order_type.value),
+                "AND type = ? AND status_code IN (SELECT value FROM json_each(?)) LIMIT 1",
+                (sub["id"], order_type.value, json.dumps(sorted(rules.OPEN_CODES))),
             ).fetchone()
             if open_order is not None:
                 raise Refused(
@@ -268,7 +259,7 @@ class Store:
                     f"{order_type.value}: {open_order['order_number']} "
                     f"({open_order['status_code']})",
                 )
-            code = rules.initial_code(order_type)
+            code = rules.initial_code(order_type, self.renewal_delay)
             amount, currency = self._price(sub, order_type)
             order_id = db.insert_order(
                 conn,
@@ -283,13 +274,13 @@ class Store:
                 attributes=dict(request.attributes),
                 total=(amount, currency),
             )
-            if order_type is OrderType.RENEWAL:
-                self._renew(conn, sub, now.date())
-            return render.order(self._order_row(conn, order_id))
+            if code == CODE_COMPLETED:
+                settle.renew(conn, sub, now.date())
+            return render.order(self._order_row(conn, order_id), self._shape())
 
     def get_order(self, order_id: str) -> dict[str, Any]:
         with self.transaction() as (conn, _):
-            return render.order(self._order_row(conn, db.entity_id(order_id)))
+            return render.order(self._order_row(conn, db.entity_id(order_id)), self._shape())
 
     def list_orders(
         self,
@@ -322,18 +313,34 @@ class Store:
                 f"SELECT * FROM orders{where} ORDER BY id LIMIT ? OFFSET ?",  # noqa: S608
                 (*args, limit, offset),
             ).fetchall()
-        return [render.order(r) for r in rows], int(total)
+        shape = self._shape(list_item=True)
+        return [render.order(r, shape) for r in rows], int(total)
 
-    def update_order_status(self, order_id: str, requested: str) -> dict[str, Any]:
+    def update_order(
+        self, order_id: str, *, status_code: str | None, credit_check: bool | None
+    ) -> dict[str, Any]:
+        """PATCH: ``status_code`` (AP approves, CL withdraws) and ``credit_check`` (kept)."""
         with self.transaction() as (conn, now):
             row = self._order_row(conn, db.entity_id(order_id))
-            code = rules.next_code(row["status_code"], requested, row["order_number"])
-            approved = render.store_instant(now) if code == CODE_APPROVED else row["approved_at"]
-            conn.execute(
-                "UPDATE orders SET status = ?, status_code = ?, approved_at = ? WHERE id = ?",
-                (rules.status_for(code).value, code, approved, row["id"]),
-            )
-            return render.order(self._order_row(conn, row["id"]))
+            if status_code is not None:
+                code = rules.next_code(row["status_code"], status_code, row["order_number"])
+                approved = (
+                    render.store_instant(now) if code == CODE_APPROVED else row["approved_at"]
+                )
+                conn.execute(
+                    "UPDATE orders SET status = ?, status_code = ?, approved_at = ? WHERE id = ?",
+                    (rules.status_for(code).value, code, approved, row["id"]),
+                )
+            if credit_check is not None:
+                extra = {**json.loads(row["extra"] or "{}"), "creditCheck": credit_check}
+                conn.execute(
+                    "UPDATE orders SET extra = ? WHERE id = ?",
+                    (json.dumps(extra, sort_keys=True), row["id"]),
+                )
+            return render.order(self._order_row(conn, row["id"]), self._shape())
+
+    def update_order_status(self, order_id: str, requested: str) -> dict[str, Any]:
+        return self.update_order(order_id, status_code=requested, credit_check=None)
 
     # -- seeding ------------------------------------------------------------------------
 

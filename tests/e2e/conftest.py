@@ -15,14 +15,15 @@ StartServer = Callable[..., Server]
 
 @pytest.fixture
 def sandbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[StartServer]:
-    """``sandbox(seed_dict, *serve_options)`` starts a server; all stop at teardown."""
+    """``sandbox(seed_dict, *serve_options, profile="full")`` starts a server; all stop at
+    teardown. ``profile="minimal"`` serves only what the published API guarantees."""
     monkeypatch.chdir(tmp_path)  # journals and .subctl/ land in the test's folder
     started: list[Server] = []
 
-    def start(seed: dict[str, Any], *extra: str) -> Server:
+    def start(seed: dict[str, Any], *extra: str, profile: str = "full") -> Server:
         folder = tmp_path / f"server{len(started)}"
         folder.mkdir()
-        server = start_server(folder, seed, *extra)
+        server = start_server(folder, seed, *extra, profile=profile)
         started.append(server)
         return server
 

@@ -153,7 +153,8 @@ class ApiProbe:
         return dict(self.get(f"/subscriptions/{sub_id}"))
 
 
-def start_server(tmp: Path, seed: Mapping[str, Any], *extra: str) -> Server:
+def start_server(tmp: Path, seed: Mapping[str, Any], *extra: str, profile: str = "full") -> Server:
+    """A sandbox server on loopback; ``profile="minimal"`` answers only what the spec guarantees."""
     seed_file = tmp / "seed.json"
     seed_file.write_text(json.dumps(seed), encoding="utf-8")
     db = tmp / "sandbox.db"
@@ -161,7 +162,7 @@ def start_server(tmp: Path, seed: Mapping[str, Any], *extra: str) -> Server:
         sys.executable, "-m", "controller", "sandbox", "serve",
         "--host", "127.0.0.1", "--port", "0", "--db", str(db), "--seed", str(seed_file),
         "--username", USER, "--password", PASSWORD, "--subscription-key", KEY,
-        *extra,
+        "--profile", profile, *extra,
     ]  # fmt: skip
     proc = subprocess.Popen(
         cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=process_env()

@@ -16,6 +16,56 @@ from controller.sandbox.store import Store
 KEY = "sandbox-key"
 ERROR_FIELDS = {"timeStamp", "status", "message", "path", "correlationId"}
 
+# The published SimpleAPI 1.15 fields these tests check answers against, written here
+# by hand: neither the client's models nor the sandbox's own are used to describe what
+# the sandbox returns (issue 12), so a wrong idea in one cannot pass its own test.
+SUBSCRIPTION_ITEM = {
+    "id": str, "name": str, "customerId": str, "status": str, "renewalStatus": bool,
+    "creationDate": str, "renewalDate": str, "expirationDate": str, "lastModifiedDate": str,
+    "subscriptionPeriod": dict, "billingPeriod": dict, "billingModel": str, "attributes": dict,
+}  # fmt: skip
+SUBSCRIPTION_DETAILED = {
+    **SUBSCRIPTION_ITEM, "planId": int, "products": list, "orderParameters": list,
+    "fulfillmentParameters": list, "totalPrice": dict, "totalSubscriptionPrice": dict,
+    "totalSubscriptionCost": dict, "totalSubscriptionProviderCost": dict,
+}  # fmt: skip
+ORDER_ITEM = {
+    "id": str, "orderNumber": str, "type": str, "customerId": str, "poNumber": str,
+    "creationDate": str, "provisioningDate": str, "status": str, "statusCode": str,
+    "total": dict, "details": list, "attributes": dict, "creditCheck": bool,
+    "lastBillingDate": str, "nextBillingDate": str, "subscriptionPeriod": dict,
+}  # fmt: skip
+ORDER_DETAILED = {
+    **ORDER_ITEM, "products": list, "subscriptionId": str, "targetSubscriptionId": str,
+    "billingModel": str, "subscriptions": list, "alignExpirationDate": dict,
+    "placementType": str, "vendorBillingSettings": dict,
+}  # fmt: skip
+SUBSCRIPTION_STATUSES = {"pending", "active", "hold", "terminated", "removed", "unknown"}
+ORDER_STATUSES = {"submitted", "processing", "error", "completed", "cancelled"}
+ORDER_TYPES = {"sales", "change", "renewal", "cancellation", "migration", "unknown"}
+
+
+def _check(body: dict[str, Any], fields: dict[str, type]) -> None:
+    unpublished = set(body) - set(fields)
+    assert not unpublished, f"unpublished fields {sorted(unpublished)} in {body}"
+    for key, value in body.items():
+        assert isinstance(value, fields[key]), f"{key}={value!r} is not {fields[key].__name__}"
+        if fields[key] is int:
+            assert not isinstance(value, bool), key
+
+
+def check_subscription(body: dict[str, Any], *, list_item: bool = False) -> None:
+    """``body`` has only published fields of the published JSON types."""
+    _check(body, SUBSCRIPTION_ITEM if list_item else SUBSCRIPTION_DETAILED)
+    assert body.get("status", "active") in SUBSCRIPTION_STATUSES
+
+
+def check_order(body: dict[str, Any], *, list_item: bool = False) -> None:
+    _check(body, ORDER_ITEM if list_item else ORDER_DETAILED)
+    assert {"customerId", "type"} <= set(body), "customerId and type are required"
+    assert body["type"] in ORDER_TYPES
+    assert body.get("status", "submitted") in ORDER_STATUSES
+
 
 class Api:
     """A thin test client: logs in once, then sends the bearer token and key on every call."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from controller.sandbox import settle
 from controller.sandbox.store import Store
 from tests.sandbox.support import Api, assert_error
 
@@ -57,7 +58,7 @@ async def test_a_failed_write_leaves_nothing_half_done(
     def broken_renew(*args: object) -> None:
         raise RuntimeError("crash between the order insert and the date move")
 
-    monkeypatch.setattr(Store, "_renew", broken_renew)
+    monkeypatch.setattr(settle, "renew", broken_renew)
     body = {"type": "renewal", "customerId": "1000275", "subscriptionId": "1000177"}
     assert (await api.post("/orders", body)).status_code == 500
     monkeypatch.undo()

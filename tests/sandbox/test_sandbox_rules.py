@@ -6,9 +6,9 @@ import datetime as dt
 
 import pytest
 
-from controller.marketplace.models import OrderStatus
 from controller.sandbox import rules
 from controller.sandbox.problems import Refused
+from controller.sandbox.published import OrderStatus
 
 D = dt.date
 
@@ -70,3 +70,24 @@ def test_every_code_has_a_status() -> None:
     assert {rules.status_for(c) for c in ("PA", "AP", "CP", "CL", "ER")} == set(OrderStatus)
     with pytest.raises(ValueError, match="unknown"):
         rules.status_for("ZZ")
+
+
+@pytest.mark.parametrize(
+    ("expires", "created", "anchor"),
+    [
+        (D(2027, 2, 28), D(2026, 1, 31), 31),  # clamped expiry: the creation day
+        (D(2028, 2, 29), D(2027, 1, 31), 31),  # leap-year February, clamped too
+        (D(2027, 2, 28), D(2026, 2, 15), 28),  # last day, but created earlier in the month
+        (D(2027, 6, 30), D(2026, 4, 30), 30),  # same day: no clamp to undo
+        (D(2027, 3, 15), D(2026, 1, 31), 15),  # not the last day of its month
+        (D(2027, 2, 28), None, 28),  # no creation date: the expiry's day
+        (D(2025, 2, 28), D(2024, 2, 29), 29),  # yearly from a leap day
+    ],
+)
+def test_calendar_anchor(expires: dt.date, created: dt.date | None, anchor: int) -> None:
+    assert rules.calendar_anchor(expires, created) == anchor
+
+
+def test_add_period_refuses_zero_terms() -> None:
+    with pytest.raises(Refused, match="0 terms"):
+        rules.add_period(D(2026, 1, 1), "month", 0, 1)

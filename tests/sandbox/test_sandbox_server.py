@@ -121,12 +121,28 @@ def test_faults_over_a_socket(tmp_path: Path) -> None:
         assert statuses == {429, 502}
 
 
+def test_minimal_profile_over_a_socket(tmp_path: Path) -> None:
+    args = ["--profile", "minimal", "--renewal-delay", "3600"]
+    with served(tmp_path / "m.db", *args) as url, httpx.Client(base_url=url) as client:
+        token = client.post(
+            "/token", auth=("sandbox", "sandbox"), headers={"X-Subscription-Key": KEY}
+        )
+        assert token.json()["expiresInSeconds"] == 1500
+        headers = {"X-Subscription-Key": KEY, "Authorization": f"Bearer {token.json()['token']}"}
+        page = client.get("/orders", headers=headers, params={"limit": 100}).json()
+        assert page["pagination"]["limit"] == 25
+        assert "subscriptionId" not in page["data"][0]
+        order = client.post("/orders", headers=headers, json=renewal("1000177", "1000275"))
+        assert (order.json()["status"], order.json()["statusCode"]) == ("submitted", "SB")
+
+
 @pytest.mark.parametrize(
     ("args", "fragment"),
     [
         (["--fault-kinds", "418"], "unknown fault kind"),
         (["--seed", "{seed}"], "seed.yaml"),
         (["--fault-rate", "2"], "fault-rate"),
+        (["--profile", "kind"], "profile"),
     ],
 )
 def test_bad_options_exit_1_without_a_traceback(

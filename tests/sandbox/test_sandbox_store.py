@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from controller.sandbox import db
 from controller.sandbox.clock import FakeClock
 from controller.sandbox.embedded import open_store
 from controller.sandbox.schemas import OrderRequest
@@ -304,3 +306,26 @@ def test_two_stores_on_one_file_serialise_their_writes(tmp_path: Path, clock: Fa
     finally:
         for store in stores:
             store.close()
+
+
+def test_a_database_from_before_the_extra_columns_still_opens(
+    tmp_path: Path, clock: FakeClock
+) -> None:
+    # A .subctl/sandbox.db made by an older subctl has no `extra` columns (the published
+    # fields a seed gave); opening it adds them rather than failing every request.
+    path = tmp_path / "old.db"
+    old_schema = db.SCHEMA.replace(",\n    extra TEXT NOT NULL DEFAULT '{}'", "")
+    assert "extra" not in old_schema
+    with sqlite3.connect(path) as conn:
+        conn.executescript(old_schema)
+        conn.execute(
+            "INSERT INTO subscriptions (id, customer_id, name, status, renewal_status) "
+            "VALUES (1, '2', 'Comms Care', 'active', 1)"
+        )
+    conn.close()
+    store = Store(str(path), clock)
+    try:
+        assert store.get_subscription("1")["customerId"] == "2"
+        store.update_subscription("1", renewal_status=None, attributes={"a": "b"})
+    finally:
+        store.close()
