@@ -8,6 +8,7 @@ inside a walked directory. Rules (DESIGN.md section 3):
   hidden entries (``.git``, ``.github``) are skipped, so ``subctl validate .`` does
   not read CI workflows as specs;
 - a file named on the command line is read whatever its extension;
+- a path that yields no spec file (a missing path, an empty directory) is an error;
 - a symlink inside a walked directory must point inside that directory;
 - the same real file reached twice is read once.
 """
@@ -21,6 +22,7 @@ from pathlib import Path
 from controller.errors import SpecProblem
 
 SPEC_SUFFIXES = (".yaml", ".yml")
+NO_SPEC_FILES = "no spec files found under"
 
 
 @dataclass(frozen=True)
@@ -52,10 +54,14 @@ class _Walk:
         path = Path(arg)
         if not path.exists():
             what = "broken symlink" if path.is_symlink() else "no such file or directory"
-            self.problems.append(_problem(arg, what))
+            self.problems.append(_problem(arg, f"{NO_SPEC_FILES} {arg} ({what})"))
         elif path.is_dir():
             tree = _Tree(path.resolve(), arg, self.problems)
+            before = len(self.problems)
             tree.walk(path, (), frozenset({tree.root}))
+            if not tree.found and len(self.problems) == before:
+                # Never "0 files: valid" or "No changes": an empty tree is a wrong path.
+                self.problems.append(_problem(arg, f"{NO_SPEC_FILES} {arg}"))
             for _, spec in sorted(tree.found, key=lambda item: item[0]):
                 self.add(spec.path, spec.display)
         elif path.is_file():

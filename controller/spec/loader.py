@@ -18,7 +18,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from controller.errors import SpecErrors, SpecProblem
+from controller.errors import ConfigError, SpecErrors, SpecProblem
 from controller.spec.files import discover
 from controller.spec.messages import describe, field_path, yaml_repr
 from controller.spec.models import (
@@ -189,5 +189,8 @@ def load_specs(paths: Sequence[str | Path]) -> DesiredState:
     """The desired state declared under ``paths``; raises SpecErrors with every problem."""
     report = check_specs(paths)
     if report.state is None:
+        if report.files == 0 and len(report.problems) == 1:
+            # Nothing to read at all (a wrong or empty path): one line, not a spec error.
+            raise ConfigError(report.problems[0].message)
         raise SpecErrors(list(report.problems))
     return report.state

@@ -30,6 +30,8 @@ def render_text(report: SpecReport) -> TextOutput:
     head = f"{_count(report.files, 'file')}, {_count(report.subscriptions, 'subscription')}"
     if report.valid:
         return TextOutput([f"{head}: valid"], [])
+    if report.files == 0 and len(report.problems) == 1:
+        return TextOutput([], [f"error: {report.problems[0].message}"])  # as plan/apply say it
     files_with = len({problem.path for problem in report.problems})
     lines = [str(problem) for problem in report.problems]
     lines.append(f"{_count(len(report.problems), 'error')} in {_count(files_with, 'file')}")

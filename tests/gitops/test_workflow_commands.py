@@ -31,8 +31,8 @@ SEED: dict[str, Any] = {
     "subscriptions": [
         sub("401", renew=False),
         sub("402", price="70.50"),
-        sub("403"),
-        sub("404"),
+        sub("403", renew=False),
+        sub("404", renew=False),
         sub("405", customer="1000999"),  # unmanaged
     ],
     "orders": [order("9404", "404")],
