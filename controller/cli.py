@@ -183,6 +183,7 @@ def _guard_options(fn: Callable[..., None]) -> Callable[..., None]:
             nargs=2,
             multiple=True,
             metavar="AMOUNT CURRENCY",
+            callback=_max_cost,
             help="Refuse the run if renewals cost more (once per currency, e.g. 500 GBP).",
         ),
     ]
@@ -191,31 +192,34 @@ def _guard_options(fn: Callable[..., None]) -> Callable[..., None]:
     return fn
 
 
-def _limits(params: dict[str, Any]) -> GuardLimits:
-    from controller.plan.guards import GuardLimits  # noqa: PLC0415 - pydantic models
-
+def _max_cost(
+    _ctx: click.Context, _param: click.Parameter, given: tuple[tuple[str, str], ...]
+) -> dict[str, Decimal]:
+    """``--max-cost AMOUNT CURRENCY`` pairs as {currency: cap}; a usage error if malformed."""
     caps: dict[str, Decimal] = {}
-    for amount, currency in params.pop("max_cost"):
+    for amount, currency in given:
         code = currency.strip().upper()
         try:
             value = Decimal(amount)
         except InvalidOperation:
             value = Decimal("NaN")
         if not value.is_finite() or value < 0:
-            raise click.BadParameter(
-                f"amount {amount!r} is not a number >= 0", param_hint="--max-cost"
-            )
+            raise click.BadParameter(f"amount {amount!r} is not a number >= 0")
         if not (len(code) == 3 and code.isascii() and code.isalpha()):
-            raise click.BadParameter(
-                f"currency {currency!r} is not a 3-letter code", param_hint="--max-cost"
-            )
+            raise click.BadParameter(f"currency {currency!r} is not a 3-letter code")
         if code in caps:
-            raise click.BadParameter(f"currency {code} given twice", param_hint="--max-cost")
+            raise click.BadParameter(f"currency {code} given twice")
         caps[code] = value
+    return caps
+
+
+def _limits(params: dict[str, Any]) -> GuardLimits:
+    from controller.plan.guards import GuardLimits  # noqa: PLC0415 - pydantic models
+
     return GuardLimits(
         max_cancellations=params.pop("max_cancellations"),
         max_renewal_terms=params.pop("max_renewal_terms"),
-        max_cost=caps,
+        max_cost=params.pop("max_cost"),
     )
 
 
