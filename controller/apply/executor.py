@@ -285,9 +285,10 @@ class Executor:
         """The outcome if the subscription already expires on or after the target.
 
         Asked before every term: before the first, another run may have renewed since
-        the plan; before a later one, the marketplace's calendar may have reached
-        ``renewThrough`` sooner than the plan's estimate (month-end anchoring). Either
-        way a further term would be paid for nothing.
+        the plan; before a later one, the marketplace may have reached ``renewThrough``
+        sooner than the plan counted (the plan uses the same anchor-day calendar,
+        controller/periods.py, so this is a safety net, not the rule). Either way a
+        further term would be paid for nothing.
         """
         target = step.renewThrough or step.newExpiry
         if target is None:
