@@ -60,11 +60,6 @@ BOTH = [
 ]
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 def _seed(created: str, expiry: str, kind: str, duration: int) -> dict[str, Any]:
     period = {"type": kind, "duration": duration}
     return {
