@@ -10,6 +10,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +29,7 @@ from controller.startup import tune_process
 from controller.status.command import status_command
 
 if TYPE_CHECKING:
+    from controller.plan.guards import GuardLimits
     from controller.runner import Common
 
 
@@ -127,7 +129,9 @@ def _echo_raw(text: str) -> int:
 def _connection_options(fn: Callable[..., None]) -> Callable[..., None]:
     """Options shared by plan and apply (the connection ones may also come first)."""
     decorators = [
-        click.argument("paths", nargs=-1, required=True),
+        # Not required by click: apply --plan reads them from the plan; plan and apply
+        # without any say "no spec paths given" (exit 1) from the spec loader.
+        click.argument("paths", nargs=-1, required=False),
         click.option("--api-url", help="Marketplace API URL, or 'sandbox' (SUBCTL_API_URL)."),
         click.option("--marketplace", help="Marketplace code (SUBCTL_MARKETPLACE, default uk)."),
         click.option(
@@ -161,6 +165,68 @@ def _connection_options(fn: Callable[..., None]) -> Callable[..., None]:
     return fn
 
 
+def _guard_options(fn: Callable[..., None]) -> Callable[..., None]:
+    """The run's guards (controller/plan/guards.py): plan shows them, apply enforces them."""
+    decorators = [
+        click.option(
+            "--max-cancellations",
+            type=click.IntRange(min=0),
+            default=5,
+            show_default=True,
+            help="Refuse the run (exit 3) if it would cancel more subscriptions.",
+        ),
+        click.option(
+            "--max-renewal-terms",
+            type=click.IntRange(min=0),
+            default=12,
+            show_default=True,
+            help="Refuse the run if one subscription would be renewed more terms.",
+        ),
+        click.option(
+            "--max-cost",
+            nargs=2,
+            multiple=True,
+            metavar="AMOUNT CURRENCY",
+            callback=_max_cost,
+            help="Refuse the run if renewals cost more (once per currency, e.g. 500 GBP).",
+        ),
+    ]
+    for decorator in reversed(decorators):
+        fn = decorator(fn)
+    return fn
+
+
+def _max_cost(
+    _ctx: click.Context, _param: click.Parameter, given: tuple[tuple[str, str], ...]
+) -> dict[str, Decimal]:
+    """``--max-cost AMOUNT CURRENCY`` pairs as {currency: cap}; a usage error if malformed."""
+    caps: dict[str, Decimal] = {}
+    for amount, currency in given:
+        code = currency.strip().upper()
+        try:
+            value = Decimal(amount)
+        except InvalidOperation:
+            value = Decimal("NaN")
+        if not value.is_finite() or value < 0:
+            raise click.BadParameter(f"amount {amount!r} is not a number >= 0")
+        if not (len(code) == 3 and code.isascii() and code.isalpha()):
+            raise click.BadParameter(f"currency {currency!r} is not a 3-letter code")
+        if code in caps:
+            raise click.BadParameter(f"currency {code} given twice")
+        caps[code] = value
+    return caps
+
+
+def _limits(params: dict[str, Any]) -> GuardLimits:
+    from controller.plan.guards import GuardLimits  # noqa: PLC0415 - pydantic models
+
+    return GuardLimits(
+        max_cancellations=params.pop("max_cancellations"),
+        max_renewal_terms=params.pop("max_renewal_terms"),
+        max_cost=params.pop("max_cost"),
+    )
+
+
 def _common(ctx: click.Context, params: dict[str, Any]) -> Common:
     from controller.runner import Common  # noqa: PLC0415 - runner imports httpx, anyio, rich
 
@@ -186,14 +252,21 @@ def _common(ctx: click.Context, params: dict[str, Any]) -> Common:
     help="Save the plan (JSON, with live-state fingerprints) for apply --plan.",
 )
 @click.option(
-    "--detailed-exitcode", is_flag=True, help="Exit 0 with no changes, 2 with changes, 1 on errors."
+    "--detailed-exitcode",
+    is_flag=True,
+    help="Exit 0 with no changes, 2 with changes, 3 if apply would refuse, 1 on errors.",
 )
+@_guard_options
 @click.pass_context
 def plan(ctx: click.Context, /, out: Path | None, detailed_exitcode: bool, **params: Any) -> None:
     """Show what apply would change: exit 0 ok, 2 changes (--detailed-exitcode), 1 error."""
     from controller.runner import run_plan  # noqa: PLC0415 - keeps validate/schema fast
 
-    run_body(lambda: run_plan(_common(ctx, params), out, detailed_exitcode))
+    def body() -> int:
+        limits = _limits(params)
+        return run_plan(_common(ctx, params), out, detailed_exitcode, limits)
+
+    run_body(body)
 
 
 @main.command(name="apply")
@@ -203,9 +276,10 @@ def plan(ctx: click.Context, /, out: Path | None, detailed_exitcode: bool, **par
     "--plan",
     "plan_file",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Apply exactly this saved plan; refused if live state changed since.",
+    help="Apply this saved plan (PATHS default to its own); refused (exit 3) unless a fresh "
+    "plan of the same specs and target has exactly its steps.",
 )
-@click.option("--max-cancellations", type=click.IntRange(min=0), default=5, show_default=True)
+@_guard_options
 @click.option(
     "--wait",
     "wait",
@@ -237,7 +311,6 @@ def apply_command(
     /,
     yes: bool,
     plan_file: Path | None,
-    max_cancellations: int,
     wait: str | None,
     concurrency: int,
     journal: Path | None,
@@ -249,13 +322,14 @@ def apply_command(
     from controller.runner import run_apply  # noqa: PLC0415 - keeps validate/schema fast
 
     def body() -> int:
+        limits = _limits(params)
         common = _common(ctx, params)
         wait_seconds = parse_duration(wait, "--wait") if wait is not None else None
         return run_apply(
             common,
             yes=yes,
             plan_file=plan_file,
-            max_cancellations=max_cancellations,
+            limits=limits,
             wait_seconds=wait_seconds,
             concurrency=concurrency,
             journal_path=journal,

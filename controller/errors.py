@@ -155,9 +155,16 @@ class PlanError(ControllerError):
 
 
 class GuardError(ControllerError):
-    """A safety guard refused the whole run (max cancellations, stale plan, no --yes)."""
+    """A safety guard refused the whole run (max cancellations, stale plan, no --yes).
+
+    ``kind`` names the guard (a ``RefusalKind`` value such as ``stale-plan``) so that a
+    workflow can branch on it through ``--summary`` without parsing the message."""
 
     exit_code = EXIT_REFUSED
+
+    def __init__(self, message: str, kind: str | None = None) -> None:
+        super().__init__(message)
+        self.kind = kind
 
 
 def exit_code_for(error: BaseException) -> int:

@@ -1,7 +1,10 @@
 """The git revision of the specs, recorded on every order subctl places (audit trail).
 
 ``GITHUB_SHA`` (set by GitHub Actions) wins; otherwise ``git rev-parse HEAD`` in the
-folder of the first spec path; otherwise unknown. Never fails a run.
+folder of the first spec path, with ``-dirty`` appended when the spec paths have
+uncommitted changes (``git status --porcelain`` on those paths, untracked files
+included), so an order placed from edited, uncommitted specs never claims a commit
+that does not hold them; otherwise unknown. Never fails a run.
 """
 
 from __future__ import annotations
@@ -38,4 +41,25 @@ def spec_revision(paths: Sequence[str], environ: Mapping[str, str] | None = None
     except (OSError, subprocess.SubprocessError):
         return None
     sha = out.stdout.strip().lower()
-    return sha if out.returncode == 0 and _SHA.match(sha) else None
+    if out.returncode != 0 or not _SHA.match(sha):
+        return None
+    return sha if _clean(git, folder, paths) else f"{sha}-dirty"
+
+
+def _clean(git: str, folder: Path, paths: Sequence[str]) -> bool:
+    """Whether the spec paths (not the whole work tree: a stray file elsewhere does not
+    change what was declared) have no uncommitted change, untracked spec files included.
+    When git cannot tell (e.g. a spec path outside the repository), not clean."""
+    targets = [str(Path(p).resolve()) for p in paths]
+    try:
+        out = subprocess.run(  # noqa: S603 - fixed argv, no shell
+            [git, "status", "--porcelain", "--untracked-files=all", "--", *targets],
+            cwd=folder or Path("."),
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return out.returncode == 0 and not out.stdout.strip()

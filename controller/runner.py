@@ -11,7 +11,7 @@ import datetime as dt
 import json
 import sys
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal, TypeVar
 
@@ -23,6 +23,7 @@ from controller.errors import (
     EXIT_CHANGES,
     EXIT_ERROR,
     EXIT_OK,
+    EXIT_REFUSED,
     GuardError,
     PlanError,
 )
@@ -30,6 +31,7 @@ from controller.gctune import batch_gc, freeze_loaded
 from controller.marketplace.models import Order
 from controller.marketplace.settings import ApiSettings
 from controller.observe import observe_and_plan
+from controller.plan.guards import GuardLimits, with_refusals
 from controller.plan.inputs import PlanOptions
 from controller.plan.model import Plan
 from controller.plan.outcome import ApplyResult, Outcome, StepOutcome
@@ -39,7 +41,9 @@ from controller.report.render import render_apply, render_plan
 from controller.report.summary import apply_summary, plan_summary
 from controller.revision import spec_revision
 from controller.safetext import scrub
+from controller.spec.digest import spec_digest
 from controller.spec.loader import load_specs
+from controller.spec.models import DesiredState
 from controller.target import describe, lock_target, open_client
 
 Format = Literal["text", "json", "markdown"]
@@ -72,13 +76,15 @@ def _echo(text: str) -> None:
     click.echo(redact(text), nl=False)
 
 
-def _plan_options(common: Common, settings: ApiSettings) -> PlanOptions:
+def _plan_options(common: Common, settings: ApiSettings, desired: DesiredState) -> PlanOptions:
     return PlanOptions(
         now=dt.datetime.now(dt.UTC),
         target=describe(settings),
         revision=spec_revision(common.paths),
         stuck_after=dt.timedelta(seconds=common.stuck_after),
         warn_days=common.warn_days,
+        spec_paths=common.paths,
+        spec_digest=spec_digest(desired.files),
     )
 
 
@@ -112,23 +118,30 @@ def _run_async(body: Callable[[], Awaitable[T]]) -> T:
 
 
 @batch_gc()
-def run_plan(common: Common, out: Path | None, detailed_exitcode: bool) -> int:
+def run_plan(
+    common: Common, out: Path | None, detailed_exitcode: bool, limits: GuardLimits | None = None
+) -> int:
     desired = load_specs(common.paths)
     freeze_loaded()
     settings = ApiSettings.from_env(common.api_url, marketplace_option=common.marketplace)
+    options = _plan_options(common, settings, desired)
 
     async def go() -> Plan:
         async with open_client(settings, announce=_echo_err) as client:
-            return await observe_and_plan(client, desired, _plan_options(common, settings))
+            return await observe_and_plan(client, desired, options)
 
-    plan = _run_async(go)
+    # The guards apply would enforce, shown now: a PR is not merged green to be refused.
+    plan = with_refusals(_run_async(go), limits or GuardLimits())
     _echo(render_plan(plan, common.fmt, rich=_rich(common), color=common.color))
     if out is not None:
         _write_text(out, plan.to_json())
     if common.summary is not None:
         _write_json(common.summary, plan_summary(plan))
+    # Errors first (1), then a refusal (3) over changes (2): docs/plan-format.md.
     if plan.errors:
         return EXIT_ERROR
+    if detailed_exitcode and plan.refusals:
+        return EXIT_REFUSED
     if detailed_exitcode and plan.has_changes:
         return EXIT_CHANGES
     return EXIT_OK
@@ -150,7 +163,8 @@ def _confirm_on_terminal(common: Common) -> Callable[[Plan], bool]:
     def confirm(plan: Plan) -> bool:
         if not sys.stdin.isatty():
             raise GuardError(
-                "refusing to apply without --yes: no terminal to confirm on; nothing was written"
+                "refusing to apply without --yes: no terminal to confirm on; nothing was written",
+                "no-confirmation",
             )
         if common.fmt != "text":  # the plan was not shown yet
             _echo_err(render_plan(plan, "text", rich=False))
@@ -167,7 +181,7 @@ def run_apply(
     *,
     yes: bool,
     plan_file: Path | None,
-    max_cancellations: int,
+    limits: GuardLimits,
     wait_seconds: float | None,
     concurrency: int,
     journal_path: Path | None,
@@ -178,15 +192,17 @@ def run_apply(
     from controller.apply.journal import Journal  # noqa: PLC0415
     from controller.apply.run import ApplyOptions, apply  # noqa: PLC0415
 
+    saved = read_plan_file(plan_file) if plan_file is not None else None
+    if saved is not None and not common.paths:
+        common = replace(common, paths=saved.specPaths)  # the specs it was made from
     desired = load_specs(common.paths)
     freeze_loaded()
-    saved = read_plan_file(plan_file) if plan_file is not None else None
     settings = ApiSettings.from_env(common.api_url, marketplace_option=common.marketplace)
-    plan_options = _plan_options(common, settings)
+    plan_options = _plan_options(common, settings, desired)
     journal = Journal(journal_path or DEFAULT_JOURNAL, revision=plan_options.revision)
     journal.check_paths()  # a FIFO there would hang the first write: refused before any call
     options = ApplyOptions(
-        max_cancellations=max_cancellations,
+        limits=limits,
         concurrency=concurrency,
         wait_seconds=wait_seconds,
     )
@@ -255,9 +271,14 @@ def run_apply(
         progress.stop()
         if common.summary is not None:
             refused = (
-                plan_summary(shown[0], refused=str(err))
+                plan_summary(shown[0], refused=str(err), kind=err.kind)
                 if shown
-                else {"formatVersion": 1, "has_changes": None, "guard_refusals": [str(err)]}
+                else {
+                    "formatVersion": 1,
+                    "has_changes": None,
+                    "guard_refusals": [str(err)],
+                    "refusal": err.kind,
+                }
             )
             _write_json(common.summary, refused)
         notify(None, str(err))

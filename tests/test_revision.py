@@ -35,3 +35,24 @@ def test_git_head_of_the_spec_folder(tmp_path: Path) -> None:
 
 def test_unknown_outside_git(tmp_path: Path) -> None:
     assert spec_revision([str(tmp_path)], {"GITHUB_SHA": "not-a-sha"}) is None
+
+
+def test_uncommitted_spec_changes_mark_the_revision_dirty(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    (repo / "specs").mkdir(parents=True)
+    _git(repo, "init", "-q")
+    (repo / "specs" / "a.yaml").write_text("x: 1\n")
+    (repo / "notes.txt").write_text("elsewhere\n")
+    _git(repo, "add", ".")
+    _git(repo, "commit", "-qm", "x")
+    head = _git(repo, "rev-parse", "HEAD")
+    specs = str(repo / "specs")
+    assert spec_revision([specs], {}) == head
+    (repo / "notes.txt").write_text("changed, but not a spec\n")
+    assert spec_revision([specs], {}) == head
+    (repo / "specs" / "a.yaml").write_text("x: 2\n")
+    assert spec_revision([specs], {}) == f"{head}-dirty"
+    _git(repo, "checkout", "--", "specs/a.yaml")
+    (repo / "specs" / "new.yaml").write_text("y: 1\n")  # untracked spec file
+    assert spec_revision([specs], {}) == f"{head}-dirty"
+    assert spec_revision([specs], {"GITHUB_SHA": SHA}) == SHA  # CI wins

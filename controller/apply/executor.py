@@ -68,6 +68,7 @@ class Executor:
         self.options = options
         self.on_step = on_step
         self.report = ExecutionReport()
+        self._gone: set[str] = set()  # found terminated/removed while running its steps
         # The journal's records are written off the event loop, batched (group commit).
         self._records = GroupCommit(journal)
 
@@ -113,7 +114,7 @@ class Executor:
                 self._skip_rest(sub, index, f"not attempted: {step.action.value} failed before it")
                 return
             self._record(outcome)
-            if step.action is Action.CANCEL and created is None:
+            if sub.id in self._gone or (step.action is Action.CANCEL and created is None):
                 # Cancelled meanwhile by someone else: nothing left to approve.
                 self._skip_rest(sub, index, "not needed: the subscription is already cancelled")
                 return
@@ -180,9 +181,19 @@ class Executor:
     async def _set_auto_renew(self, sub: SubscriptionPlan, step: Step) -> StepOutcome:
         value = step.autoRenew
         assert value is not None
-        handle, live = await self._attempt(
-            sub.id, step, lambda: self.client.set_auto_renew(sub.id, value)
-        )
+        try:
+            handle, live = await self._attempt(
+                sub.id, step, lambda: self.client.set_auto_renew(sub.id, value)
+            )
+        except ApiClientError as err:
+            if value or isinstance(err, NotFound | Unauthorized):
+                raise
+            # Turning auto-renew off as a cancellation's first step: refused because
+            # another run's cancellation completed since the plan? Live state decides.
+            gone = await self._already_cancelled(sub, step)
+            if gone is None:
+                raise
+            return gone
         cid = self.client.last_correlation_id
         if live.renewalStatus != step.autoRenew:
             await self._records.finish(
@@ -274,9 +285,10 @@ class Executor:
         """The outcome if the subscription already expires on or after the target.
 
         Asked before every term: before the first, another run may have renewed since
-        the plan; before a later one, the marketplace's calendar may have reached
-        ``renewThrough`` sooner than the plan's estimate (month-end anchoring). Either
-        way a further term would be paid for nothing.
+        the plan; before a later one, the marketplace may have reached ``renewThrough``
+        sooner than the plan counted (the plan uses the same anchor-day calendar,
+        controller/periods.py, so this is a safety net, not the rule). Either way a
+        further term would be paid for nothing.
         """
         target = step.renewThrough or step.newExpiry
         if target is None:
@@ -308,17 +320,9 @@ class Executor:
                 raise
             # Refused: maybe another run's cancellation completed since the plan (the
             # open order is gone and the subscription terminated). Live state decides.
-            live = await self.client.get_subscription(sub.id)
-            if live.status not in (SubscriptionStatus.TERMINATED, SubscriptionStatus.REMOVED):
+            done = await self._already_cancelled(sub, step)
+            if done is None:
                 raise
-            done = StepOutcome(
-                subscriptionId=sub.id,
-                action=step.action,
-                outcome=Outcome.SUCCEEDED,
-                message=f"already cancelled (live status {live.status.value}, changed since "
-                "the plan); no order placed",
-                correlationId=self.client.last_correlation_id,
-            )
             return done, None
         message = (
             f"cancellation order {_name(order)} already open; using it"
@@ -336,6 +340,21 @@ class Executor:
                 correlationId=cid,
             ),
             order,
+        )
+
+    async def _already_cancelled(self, sub: SubscriptionPlan, step: Step) -> StepOutcome | None:
+        """A succeeded outcome when the subscription is terminated or removed by now."""
+        live = await self.client.get_subscription(sub.id)
+        if live.status not in (SubscriptionStatus.TERMINATED, SubscriptionStatus.REMOVED):
+            return None
+        self._gone.add(sub.id)
+        return StepOutcome(
+            subscriptionId=sub.id,
+            action=step.action,
+            outcome=Outcome.SUCCEEDED,
+            message=f"already cancelled (live status {live.status.value}, changed since "
+            "the plan); nothing written",
+            correlationId=self.client.last_correlation_id,
         )
 
     async def _order_code(

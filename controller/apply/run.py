@@ -1,16 +1,17 @@
-"""One ``subctl apply``: plan (or load a saved plan), guards, execute, wait.
+"""One ``subctl apply``: plan (checked against a saved plan), guards, execute, wait.
 
-The order is fixed so that no write happens before every guard has passed:
-stale-plan check, ``--max-cancellations``, confirmation; then the executor runs,
-then ``--wait`` follows approved orders. Returns an ``ApplyResult``; the CLI maps it
-to an exit code.
+The order is fixed so that no write happens before every guard has passed: the saved
+plan's origin (target, spec digest), a fresh plan, the saved plan's staleness, the
+run's guards (controller/plan/guards.py: cancellations, renewal terms, cost),
+confirmation; then the executor runs, then ``--wait`` follows approved orders.
+Returns an ``ApplyResult``; the CLI maps it to an exit code.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from controller.apply.executor import Executor, ExecutorOptions
 from controller.apply.journal import Journal
@@ -18,49 +19,25 @@ from controller.apply.wait import wait_for_vendor
 from controller.errors import GuardError
 from controller.marketplace.client import MarketplaceClient
 from controller.marketplace.models import Order, OrderStatus
-from controller.observe import collect_live, observe_and_plan
-from controller.plan.fingerprint import fingerprint
+from controller.observe import observe_and_plan
+from controller.plan.guards import GuardLimits, refusal_text, with_refusals
 from controller.plan.inputs import PlanOptions
-from controller.plan.model import Issue, IssueCode, Plan, ProgressKind
+from controller.plan.model import Issue, IssueCode, Plan, ProgressKind, Refusal
 from controller.plan.outcome import ApplyResult, Outcome, StepOutcome
+from controller.plan.saved import check_fresh, check_origin
 from controller.spec.models import DesiredState
 
 
 @dataclass(frozen=True)
 class ApplyOptions:
-    max_cancellations: int = 5
+    limits: GuardLimits = field(default_factory=GuardLimits)
     concurrency: int = 8
     wait_seconds: float | None = None
     poll_interval: float = 2.0
 
 
-def check_max_cancellations(plan: Plan, limit: int) -> None:
-    if plan.cancellations > limit:
-        raise GuardError(
-            f"refusing to apply: the plan cancels {plan.cancellations} subscriptions, "
-            f"more than --max-cancellations {limit}; nothing was written"
-        )
-
-
-async def check_not_stale(client: MarketplaceClient, plan: Plan, options: PlanOptions) -> None:
-    """Refuse a saved plan when any subscription it touches changed since it was made."""
-    touched = [s for s in plan.subscriptions if s.steps]
-    if not touched:
-        return
-    live = await collect_live(client, (s.id for s in touched), options)
-    changed = [
-        s.id
-        for s in touched
-        if fingerprint(live.subscriptions.get(s.id), live.orders.get(s.id, ())) != s.fingerprint
-    ]
-    if changed:
-        shown = ", ".join(changed[:10]) + (
-            f" and {len(changed) - 10} more" if len(changed) > 10 else ""
-        )
-        raise GuardError(
-            f"refusing to apply a stale plan: live state of {shown} changed since the plan "
-            "was made; run plan again"
-        )
+def _refuse(refusal: Refusal) -> GuardError:
+    return GuardError(refusal_text((refusal,)), refusal.kind.value)
 
 
 async def apply(
@@ -78,15 +55,22 @@ async def apply(
 ) -> ApplyResult:
     started = dt.datetime.now(dt.UTC)
     if saved_plan is not None:
-        await check_not_stale(client, saved_plan, plan_options)
-        plan = saved_plan
-    else:
-        plan = await observe_and_plan(client, desired, plan_options)
+        # Never executed as read: the specs and target must be the plan's, and a fresh
+        # plan must do exactly what it says (controller/plan/saved.py).
+        refusal = check_origin(
+            saved_plan, target=plan_options.target, spec_digest=plan_options.spec_digest or ""
+        )
+        if refusal is not None:
+            raise _refuse(refusal)
+    plan = with_refusals(await observe_and_plan(client, desired, plan_options), options.limits)
+    if saved_plan is not None and (refusal := check_fresh(saved_plan, plan)) is not None:
+        plan = plan.model_copy(update={"refusals": (refusal, *plan.refusals)})
     if on_plan is not None:
         on_plan(plan)
-    check_max_cancellations(plan, options.max_cancellations)
+    if plan.refusals:
+        raise GuardError(refusal_text(plan.refusals), plan.refusals[0].kind.value)
     if plan.has_changes and not confirm(plan):
-        raise GuardError("apply not confirmed; nothing was written")
+        raise GuardError("apply not confirmed; nothing was written", "no-confirmation")
     journal.ensure_writable()  # before recovering or writing anything
     journal.recover()
     executor = Executor(

@@ -42,3 +42,6 @@ class PlanOptions:
     revision: str | None = None
     stuck_after: dt.timedelta = dt.timedelta(hours=72)
     warn_days: int = 14
+    # Recorded in the plan for apply --plan (controller/plan/saved.py).
+    spec_paths: tuple[str, ...] = ()
+    spec_digest: str | None = None

@@ -3,7 +3,8 @@
 Produced by the pure planner (``planner.py``) from desired and live state, rendered
 by ``controller/report/``, saved with ``plan --out`` as JSON (``formatVersion`` 1,
 documented in docs/plan-format.md) and executed step by step by ``controller/apply``.
-Apply never re-plans: everything it needs to act is in here.
+A saved plan is checked, not trusted: ``apply --plan`` plans again from the specs and
+live state and runs only when the fresh plan's steps equal the saved ones.
 """
 
 from __future__ import annotations
@@ -54,6 +55,26 @@ class ProgressKind(StrEnum):
     PROVISIONING = "provisioning"
     AWAITING_MANUAL_APPROVAL = "awaiting-manual-approval"
     WAITING_FOR_VENDOR = "waiting-for-vendor"
+
+
+class RefusalKind(StrEnum):
+    """Which guard refuses the whole run (exit 3, nothing written)."""
+
+    MAX_CANCELLATIONS = "max-cancellations"
+    MAX_RENEWAL_TERMS = "max-renewal-terms"
+    MAX_COST = "max-cost"
+    # apply --plan only: the saved plan is not what this run would do
+    STALE_PLAN = "stale-plan"
+    SPECS_CHANGED = "specs-changed"
+    TARGET_MISMATCH = "target-mismatch"
+
+
+class Refusal(_Value):
+    """A guard that refuses this plan: shown by plan, enforced by apply."""
+
+    kind: RefusalKind
+    message: str
+    subscriptionId: str | None = None
 
 
 class Price(_Value):
@@ -195,6 +216,12 @@ class Plan(_Value):
     warnings: tuple[Warning_, ...] = ()
     unmanagedCount: int = 0
     totals: Totals = Field(default_factory=Totals)
+    # Guards the run's limits refuse (controller/plan/guards.py); apply refuses when any.
+    refusals: tuple[Refusal, ...] = ()
+    # What the plan was made from, checked by apply --plan (controller/plan/saved.py):
+    # the spec paths as given, and a digest of the spec files' names and content.
+    specPaths: tuple[str, ...] = ()
+    specDigest: str | None = None
 
     @property
     def steps(self) -> tuple[Step, ...]:

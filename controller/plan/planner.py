@@ -21,7 +21,7 @@ from controller.marketplace.models import (
     Subscription,
     SubscriptionStatus,
 )
-from controller.periods import SUPPORTED_PERIOD_TYPES, renew_until
+from controller.periods import SUPPORTED_PERIOD_TYPES, PeriodError, renew_until
 from controller.plan.diff import desired_changes
 from controller.plan.fingerprint import fingerprint
 from controller.plan.horizon import managed_warning, stuck_orders, unmanaged_warnings
@@ -79,6 +79,8 @@ def make_plan(desired: DesiredState, live: LiveState, options: PlanOptions) -> P
         warnings=tuple(acc.warnings),
         unmanagedCount=live.unmanaged_count,
         totals=totals,
+        specPaths=options.spec_paths,
+        specDigest=options.spec_digest,
     )
 
 
@@ -158,7 +160,7 @@ def _plan_one(
         )
     acc.stuck.extend(stuck_orders(d.id, orders, options))
     warning = managed_warning(d, sub, options)
-    if warning is not None:
+    if warning is not None and d.mode == "observe":
         acc.warnings.append(warning)
     if d.mode == "observe":
         changes = desired_changes(d, sub)
@@ -178,8 +180,34 @@ def _plan_one(
     if sub.status is SubscriptionStatus.HOLD:
         return error(IssueCode.ON_HOLD, "is on hold: resolve the hold in the marketplace first")
     if d.state == "active":
-        return _plan_active(d, sub, orders, live, base, acc, error)
-    return _plan_cancelled(d, sub, orders, base, acc, error)
+        planned = _plan_active(d, sub, orders, live, base, acc, error)
+    else:
+        planned = _plan_cancelled(d, sub, orders, base, acc, error)
+    if warning is not None and not (d.state == "cancelled" and _disables_auto_renew(planned)):
+        # A cancellation that turns auto-renew off first replaces the warning with that
+        # step (issue 13); "autoRenew: false" keeps it: it says how soon to merge.
+        acc.warnings.append(warning)
+    return planned
+
+
+def _disables_auto_renew(planned: SubscriptionPlan) -> bool:
+    return any(s.action is Action.SET_AUTO_RENEW and s.autoRenew is False for s in planned.steps)
+
+
+def _auto_renew_off(d: DesiredSubscription, sub: Subscription) -> list[Step]:
+    """Step one of a cancellation while auto-renew is on: turn it off first, or the
+    marketplace may renew (and bill) before the cancellation completes (issue 13)."""
+    if not sub.renewalStatus:
+        return []
+    return [
+        Step(
+            action=Action.SET_AUTO_RENEW,
+            subscriptionId=d.id,
+            customerId=sub.customerId,
+            autoRenew=False,
+            description="disable auto-renew before the cancellation completes",
+        )
+    ]
 
 
 def _open(orders: tuple[Order, ...], kind: OrderType) -> list[Order]:
@@ -265,13 +293,17 @@ def _renew_step(
         kind = period.type if period else "missing"
         return error(
             IssueCode.UNKNOWN_PERIOD,
-            f"subscription period {kind!r} is not month or year; cannot count renewal terms",
+            f"subscription period {kind!r} is not month, year or day; cannot count renewal terms",
         )
     try:
         terms, new_expiry = renew_until(
-            sub.expirationDate, d.renewThrough, period.type, period.duration
+            sub.expirationDate,
+            d.renewThrough,
+            period.type,
+            period.duration,
+            creation=sub.creationDate,
         )
-    except ValueError as err:
+    except PeriodError as err:
         return error(IssueCode.UNKNOWN_PERIOD, str(err))
     estimate = live.estimates.get(d.id)
     per_term = total = None
@@ -320,6 +352,7 @@ def _plan_cancelled(
             "human withdraws it (CL) in the marketplace",
             latest,
         )
+    first = _auto_renew_off(d, sub)
     open_orders = _open(orders, OrderType.CANCELLATION)
     if open_orders:
         order = max(open_orders, key=_order_sort_key)
@@ -336,7 +369,7 @@ def _plan_cancelled(
                     orderNumber=order.orderNumber,
                     description=f"approve cancellation order {_order_name(order)}",
                 )
-                return replace(base, steps=(step,), status="change")
+                return replace(base, steps=(*first, step), status="change")
             acc.in_progress.append(
                 InProgress(
                     subscriptionId=d.id,
@@ -358,6 +391,8 @@ def _plan_cancelled(
                     placedBySubctl=order.placed_by_subctl,
                 )
             )
+        if first:
+            return replace(base, steps=tuple(first), status="change")
         return replace(base, status="in-progress")
     withdrawn = tuple(
         _order_name(o)
@@ -366,13 +401,14 @@ def _plan_cancelled(
     )
     note = f" (earlier order{'s' if len(withdrawn) > 1 else ''} {', '.join(withdrawn)} withdrawn)"
     steps = [
+        *first,
         Step(
             action=Action.CANCEL,
             subscriptionId=d.id,
             customerId=sub.customerId,
             reason=d.cancellation.reason,
             description=f"cancel: {d.cancellation.reason}" + (note if withdrawn else ""),
-        )
+        ),
     ]
     if d.cancellation.approval == "auto":
         steps.append(

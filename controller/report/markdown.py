@@ -23,6 +23,7 @@ from controller.report.sections import (
     count_parts,
     nothing_to_do,
     plan_sections,
+    refusal_lines,
     unmanaged_line,
 )
 from controller.safetext import scrub
@@ -159,6 +160,9 @@ def render_plan_markdown(plan: Plan, *, limit: int = DEFAULT_LIMIT) -> str:
         f"Target {escape(plan.target)}, revision {escape(plan.revision or 'unknown')}, "
         f"planned {plan.createdAt.isoformat(timespec='seconds')}.",
     ]
+    if refusals := refusal_lines(plan):
+        # Never folded: the reviewer must see that merging this would be refused.
+        head += ["", *(f"> **{escape(line)}**  " for line in refusals)]
     if verdict := nothing_to_do(plan):
         head += ["", f"**{verdict}**"]
     tail = [escape(line)] if (line := unmanaged_line(plan)) else []

@@ -97,6 +97,24 @@ def nothing_to_do(plan: Plan) -> str | None:
     return NO_CHANGES
 
 
+MAX_REFUSAL_LINES = 10
+
+
+def refusal_lines(plan: Plan) -> list[str]:
+    """What apply would refuse, near the top of every rendering (controller/plan/guards.py):
+    a pull request should not be merged green and then refused by every scheduled run."""
+    if not plan.refusals:
+        return []
+    lines = [
+        f"APPLY WILL REFUSE THIS PLAN (exit 3, nothing written): {r.message}"
+        for r in plan.refusals[:MAX_REFUSAL_LINES]
+    ]
+    left = len(plan.refusals) - MAX_REFUSAL_LINES
+    if left > 0:
+        lines.append(f"... and {plural(left, 'more refusal')}")
+    return lines
+
+
 def unmanaged_line(plan: Plan) -> str | None:
     n = plan.unmanagedCount
     if not n:

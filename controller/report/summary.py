@@ -23,8 +23,13 @@ def _issues(plan_or_result: Plan | ApplyResult) -> list[dict[str, str]]:
     ]
 
 
-def plan_summary(plan: Plan, refused: str | None = None) -> dict[str, Any]:
-    """Counts of a plan. ``refused`` is a guard's refusal message, when one refused it."""
+def plan_summary(plan: Plan, refused: str | None = None, kind: str | None = None) -> dict[str, Any]:
+    """Counts of a plan. ``refused`` is a guard's refusal message, when one refused it,
+    and ``kind`` that guard (``refusal``: e.g. ``stale-plan``, so a workflow can re-plan
+    on a stale plan alone). Without them, the plan's own refusals are reported."""
+    refusals = [refused] if refused else [r.message for r in plan.refusals]
+    if kind is None and refused is None and plan.refusals:
+        kind = plan.refusals[0].kind.value
     totals = plan.totals
     counts = {action.value: 0 for action in sorted(Action, key=lambda a: a.value)}
     for step in plan.steps:
@@ -41,7 +46,8 @@ def plan_summary(plan: Plan, refused: str | None = None) -> dict[str, Any]:
         "unmanaged": plan.unmanagedCount,
         "cost": dict(sorted(totals.cost.items())),
         "unpriced_renewals": unpriced_renewals(plan),
-        "guard_refusals": [refused] if refused else [],
+        "guard_refusals": refusals,
+        "refusal": kind if refusals else None,
     }
 
 

@@ -29,6 +29,7 @@ from controller.report.sections import (
     header_line,
     nothing_to_do,
     plan_sections,
+    refusal_lines,
     unmanaged_line,
 )
 from controller.safetext import scrub
@@ -127,7 +128,7 @@ def render_plan_text(
 ) -> str:
     """A plan for a terminal (``rich``) or a pipe (plain). ``width`` applies to rich only:
     plain text is never wrapped, so it stays greppable."""
-    head = [header_line(plan), ", ".join(count_parts(plan))]
+    head = [header_line(plan), ", ".join(count_parts(plan)), *refusal_lines(plan)]
     verdict = nothing_to_do(plan)
     if verdict:
         head.append(verdict)

@@ -8,6 +8,7 @@ inside a walked directory. Rules (DESIGN.md section 3):
   hidden entries (``.git``, ``.github``) are skipped, so ``subctl validate .`` does
   not read CI workflows as specs;
 - a file named on the command line is read whatever its extension;
+- a path that yields no spec file (a missing path, an empty directory) is an error;
 - a symlink inside a walked directory must point inside that directory;
 - the same real file reached twice is read once.
 """
@@ -23,6 +24,7 @@ from controller.errors import SpecProblem
 
 SPEC_SUFFIXES = (".yaml", ".yml")
 _LOOP_MESSAGE = "symlink loop: the link leads back to itself; refused"
+NO_SPEC_FILES = "no spec files found under"
 
 
 @dataclass(frozen=True)
@@ -83,10 +85,16 @@ class _Walk:
 
     def _argument(self, path: Path, arg: str) -> None:
         if not path.exists():
-            self.problems.append(_problem(arg, _missing(path)))
+            what = _missing(path)
+            message = what if what == _LOOP_MESSAGE else f"{NO_SPEC_FILES} {arg} ({what})"
+            self.problems.append(_problem(arg, message))
         elif path.is_dir():
             tree = _Tree(_resolve(path), arg, self.problems)
+            before = len(self.problems)
             tree.walk(path, (), frozenset({tree.root}))
+            if not tree.found and len(self.problems) == before:
+                # Never "0 files: valid" or "No changes": an empty tree is a wrong path.
+                self.problems.append(_problem(arg, f"{NO_SPEC_FILES} {arg}"))
             for _, spec in sorted(tree.found, key=lambda item: item[0]):
                 self.add(spec.path, spec.display)
         elif path.is_file():

@@ -18,8 +18,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from controller.errors import SpecErrors, SpecProblem
-from controller.spec.files import discover
+from controller.errors import ConfigError, SpecErrors, SpecProblem
+from controller.spec.files import NO_SPEC_FILES, discover
 from controller.spec.messages import describe, field_path, yaml_repr
 from controller.spec.models import (
     API_VERSION,
@@ -31,6 +31,8 @@ from controller.spec.models import (
 )
 from controller.spec.rules import desired_from
 from controller.spec.yamlpos import Document, Loc, read_documents
+
+NO_PATHS = "no spec paths given"
 
 
 @dataclass(frozen=True)
@@ -160,7 +162,7 @@ def check_specs(paths: Sequence[str | Path]) -> SpecReport:
 def _check_specs(paths: Sequence[str | Path]) -> SpecReport:
     files, problems = discover([str(path) for path in paths])
     if not paths:
-        problems.append(SpecProblem(".", 1, 1, "no spec paths given"))
+        problems.append(SpecProblem(".", 1, 1, NO_PATHS))
     registry = _Registry()
     desired: list[DesiredSubscription] = []
     declared = 0
@@ -185,9 +187,21 @@ def _check_specs(paths: Sequence[str | Path]) -> SpecReport:
     return SpecReport(state, (), len(files), declared)
 
 
+def nothing_to_read(report: SpecReport) -> bool:
+    """No spec file at all, and that is the only problem (a wrong path, an empty tree)."""
+    return (
+        report.files == 0
+        and len(report.problems) == 1
+        and report.problems[0].message.startswith((NO_SPEC_FILES, NO_PATHS))
+    )
+
+
 def load_specs(paths: Sequence[str | Path]) -> DesiredState:
     """The desired state declared under ``paths``; raises SpecErrors with every problem."""
     report = check_specs(paths)
     if report.state is None:
+        if nothing_to_read(report):
+            # Nothing to read at all (a wrong or empty path): one line, not a spec error.
+            raise ConfigError(report.problems[0].message)
         raise SpecErrors(list(report.problems))
     return report.state

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from controller.spec.loader import SpecReport
+from controller.spec.loader import SpecReport, nothing_to_read
 
 FORMAT_VERSION = 1
 
@@ -30,6 +30,8 @@ def render_text(report: SpecReport) -> TextOutput:
     head = f"{_count(report.files, 'file')}, {_count(report.subscriptions, 'subscription')}"
     if report.valid:
         return TextOutput([f"{head}: valid"], [])
+    if nothing_to_read(report):
+        return TextOutput([], [f"error: {report.problems[0].message}"])  # as plan/apply say it
     files_with = len({problem.path for problem in report.problems})
     lines = [str(problem) for problem in report.problems]
     lines.append(f"{_count(len(report.problems), 'error')} in {_count(files_with, 'file')}")

@@ -19,6 +19,7 @@ from controller.marketplace.client import MarketplaceClient
 from controller.marketplace.settings import ApiSettings, Secret
 from controller.observe import observe_and_plan
 from controller.plan.inputs import PlanOptions
+from controller.plan.model import Action
 from controller.plan.outcome import Outcome
 from controller.sandbox.embedded import BASE_URL, EmbeddedTransport, embedded_transport
 from controller.spec.models import Cancellation, DesiredState, DesiredSubscription
@@ -117,7 +118,11 @@ async def test_cancel_then_approve_the_order_it_placed(tmp_path: Path) -> None:
     async with sandbox(tmp_path, seed) as (client, _transport):
         plan = await observe_and_plan(client, desired, options())
         report = await Executor(client, Journal(None), ExecutorOptions(revision="abc")).run(plan)
-        cancel, approve = report.outcomes
+        # auto-renew was on: turned off first (issue 13), then cancel and approve
+        auto_off, cancel, approve = report.outcomes
+        assert auto_off.action is Action.SET_AUTO_RENEW
+        assert auto_off.outcome is Outcome.SUCCEEDED
+        assert (await client.get_subscription("1")).renewalStatus is False
         assert cancel.outcome is Outcome.SUCCEEDED
         assert approve.outcome is Outcome.IN_PROGRESS
         assert approve.orderId == cancel.orderId
@@ -129,10 +134,10 @@ async def test_cancel_then_approve_the_order_it_placed(tmp_path: Path) -> None:
         assert placed.attributes["cancellationReason"] == "Moved away"
 
 
-async def test_renew_stops_once_the_marketplace_reaches_the_target(tmp_path: Path) -> None:
+async def test_renew_plans_the_terms_the_marketplace_applies(tmp_path: Path) -> None:
     # Seeded on the 31st, the marketplace keeps that day: 31 Jan -> 28 Feb -> 31 Mar.
-    # The plan's term-by-term estimate (28 Feb -> 28 Mar -> 28 Apr) says 3 terms; apply
-    # re-reads the expiry after each term and stops at 2: never a term paid for nothing.
+    # The plan keeps the same anchor day (controller/periods.py), so it says 2 terms and
+    # apply places 2 (issue 13: it said 3, apply placed 2, the reviewer saw a wrong cost).
     seed = {"subscriptions": [sub("1", expiry="2027-01-31", period="month")], "orders": []}
     desired = DesiredState(
         subscriptions=(
@@ -142,7 +147,7 @@ async def test_renew_stops_once_the_marketplace_reaches_the_target(tmp_path: Pat
     async with sandbox(tmp_path, seed) as (client, _transport):
         plan = await observe_and_plan(client, desired, options())
         (step,) = plan.steps
-        assert step.terms == 3
+        assert (step.terms, step.newExpiry) == (2, dt.date(2027, 3, 31))
         report = await Executor(client, Journal(None), ExecutorOptions()).run(plan)
         assert [o.outcome for o in report.outcomes] == [Outcome.SUCCEEDED]
         renewals = [o async for o in client.iter_orders(subscription_id="1")]

@@ -73,9 +73,15 @@ def test_apply_converges_then_does_nothing(sandbox: StartServer, tmp_path: Path)
     assert api.get("/orders/9204")["statusCode"] == "AP"
     assert api.get("/orders/9205")["statusCode"] == "CL"
     journal = list(lines(Path("j.jsonl")))
+    # 203 and 204 renew automatically: each cancellation turns auto-renew off first
     assert sorted(e["action"] for e in journal) == sorted(
-        ["set-auto-renew", "renew", "cancel", "approve", "approve", "withdraw"]
+        [
+            *("set-auto-renew", "renew", "cancel", "approve", "approve", "withdraw"),
+            *("set-auto-renew", "set-auto-renew"),
+        ]
     )
+    assert api.subscription("203")["renewalStatus"] is False
+    assert api.subscription("204")["renewalStatus"] is False
     for entry in journal:
         assert {"time", "subscription", "action", "orderId", "correlationId", "outcome"} <= set(
             entry
@@ -130,7 +136,9 @@ def test_saved_plan_applies_exactly_and_stale_is_refused(
     assert ok.code == 0, ok.stderr
     result = ok.json()
     assert result["formatVersion"] == 1
-    assert "set-auto-renew" not in [o["action"] for o in result["outcomes"]]
+    assert ("201", "set-auto-renew") not in [
+        (o["subscriptionId"], o["action"]) for o in result["outcomes"]
+    ]
     garbage = tmp_path / "garbage.json"
     garbage.write_text("{not json")
     bad = subctl(server, "apply", str(specs), "--yes", "--plan", str(garbage))
@@ -230,6 +238,7 @@ def test_killed_after_cancel_converges_with_one_order(sandbox: StartServer, tmp_
     journal = list(lines(Path("j.jsonl")))
     assert [(e["action"], e["outcome"]) for e in journal] == [
         ("cancel", "interrupted"),
+        ("set-auto-renew", "succeeded"),  # 203 auto-renews: turned off before approving
         ("approve", "succeeded"),
     ]
     assert not Path("j.jsonl.inflight").exists()

@@ -36,14 +36,16 @@ SEED: dict[str, Any] = {
         sub("111", renew=False),
         sub("112", price="70.50"),
         sub("113", status="terminated"),
-        sub("115"),
-        sub("116"),
-        sub("117"),
-        sub("118"),
-        sub("119"),
-        sub("120"),
-        sub("121"),
-        sub("122"),
+        # the cancelled ones (115..122) do not auto-renew: a cancellation of one that does
+        # starts by turning it off (tests/plan/test_planner.py, tests/e2e/test_apply_e2e.py)
+        sub("115", renew=False),
+        sub("116", renew=False),
+        sub("117", renew=False),
+        sub("118", renew=False),
+        sub("119", renew=False),
+        sub("120", renew=False),
+        sub("121", renew=False),
+        sub("122", renew=False),
         sub("130", customer="1000999"),
         sub("131", customer="1000999"),
     ],
@@ -199,7 +201,14 @@ def test_plan_call_count_is_the_minimum(sandbox: StartServer, tmp_path: Path) ->
             return plan, client.calls.snapshot()
 
     plan, calls = anyio.run(go)
-    assert plan.totals.byAction == {"approve": 1, "cancel": 1, "renew": 1, "withdraw": 2}
+    # 2000004 auto-renews: its cancellation turns that off first (no extra read needed)
+    assert plan.totals.byAction == {
+        "approve": 1,
+        "cancel": 1,
+        "renew": 1,
+        "set-auto-renew": 1,
+        "withdraw": 2,
+    }
     # token + subscription pages + one page per open/failed order status
     # + one estimate per renewal + one withdrawn-history look-up per cancellation
     assert calls == {

@@ -19,14 +19,31 @@ from tests.gitops.workflows import load, subctl_commands
 
 PLAN_COMMANDS = [
     ["validate", "specs/"],
-    ["plan", "specs/", "--format", "markdown", "--summary", "summary.json"],
+    [
+        "plan",
+        "specs/",
+        "--format",
+        "markdown",
+        "--summary",
+        "summary.json",
+        "--out",
+        "plan.json",
+        "--detailed-exitcode",
+    ],
 ]
 APPLY_COMMANDS = [
+    # after merge, the reviewed plan (checked against a fresh one) ...
+    [
+        "apply", "specs/", "--plan", "reviewed-plan.json", "--yes", "--journal", "journal.jsonl",
+        "--format", "json", "--summary", "summary.json",
+    ],
+    # ... else (none, or stale) and on schedule: a fresh plan
     [
         "apply", "specs/", "--yes", "--journal", "journal.jsonl",
         "--format", "json", "--summary", "summary.json",
     ],
 ]  # fmt: skip
+FRESH = APPLY_COMMANDS[1]
 # After the apply, in the same job: the status page, then the notification.
 AFTER_APPLY_COMMANDS = [
     ["status", "specs/", "--html", "site", "--journal", "journal.jsonl"],
@@ -44,8 +61,8 @@ SEED: dict[str, Any] = {
     "subscriptions": [
         sub("401", renew=False),
         sub("402", price="70.50"),
-        sub("403"),
-        sub("404"),
+        sub("403", renew=False),
+        sub("404", renew=False),
         sub("405", customer="1000999"),  # unmanaged
     ],
     "orders": [order("9404", "404")],
@@ -80,7 +97,7 @@ def test_pull_request_plan_then_reconcile(sandbox: StartServer, tmp_path: Path) 
     write_specs(tmp_path / "specs", "acme", ENTRIES, customerId="1000275")
     validate, plan = (_run(server, c) for c in PLAN_COMMANDS)
     assert validate.code == 0, validate.stderr
-    assert plan.code == 0, plan.stderr
+    assert plan.code == 2, plan.stderr  # --detailed-exitcode: changes
     markdown = plan.stdout
     assert markdown.splitlines()[0] == PLAN_MARKER
     assert len(markdown) < 60_000
@@ -100,7 +117,9 @@ def test_pull_request_plan_then_reconcile(sandbox: StartServer, tmp_path: Path) 
     assert summary["guard_refusals"] == []
     assert summary["unmanaged"] == 1
 
-    (apply,) = (_run(server, c) for c in APPLY_COMMANDS)
+    # After merge: the reviewed plan, renamed as the merge workflow downloads it.
+    Path("plan.json").rename("reviewed-plan.json")
+    apply = _run(server, APPLY_COMMANDS[0])
     assert apply.code == 0, apply.stderr
     result = apply.json()
     assert result["formatVersion"] == 1
@@ -117,7 +136,7 @@ def test_pull_request_plan_then_reconcile(sandbox: StartServer, tmp_path: Path) 
     _secret_free(markdown, apply.stdout, apply.stderr, Path("journal.jsonl").read_text())
 
     # The next scheduled run finds nothing to do: the drift issue would be closed.
-    (again,) = (_run(server, c) for c in APPLY_COMMANDS)
+    again = _run(server, FRESH)
     assert again.code == 0
     clean = json.loads(Path("summary.json").read_text(encoding="utf-8"))
     assert clean["has_changes"] is False
@@ -153,7 +172,7 @@ def test_what_the_drift_issue_reads(
     plan = _run(server, PLAN_COMMANDS[1])
     assert plan.code == plan_code
     assert plan.stdout.startswith(PLAN_MARKER)
-    apply = _run(server, APPLY_COMMANDS[0])
+    apply = _run(server, FRESH)
     assert apply.code == apply_code
     summary = json.loads(Path("summary.json").read_text(encoding="utf-8"))
     assert summary[key]  # a non-empty error list, or a drift count: the issue opens
@@ -164,9 +183,10 @@ def test_guard_refusal_is_in_the_summary(sandbox: StartServer, tmp_path: Path) -
     server = sandbox(SEED)
     cancel = {"state": "cancelled", "cancellation": {"reason": "Closing down"}}
     write_specs(tmp_path / "specs", "acme", [{"id": s, **cancel} for s in ("401", "402", "403")])
-    refused = _run(server, [*APPLY_COMMANDS[0], "--max-cancellations", "2"])
+    refused = _run(server, [*FRESH, "--max-cancellations", "2"])
     assert refused.code == 3
     summary = json.loads(Path("summary.json").read_text(encoding="utf-8"))
     assert summary["guard_refusals"]
     assert "max-cancellations" in summary["guard_refusals"][0]
+    assert summary["refusal"] == "max-cancellations"  # not stale: no fresh re-plan
     assert not Path("journal.jsonl").exists()  # refused before any write

@@ -84,6 +84,10 @@ def test_plan_workflow_shape() -> None:
         "SUBCTL_PASSWORD": "${{ secrets.SUBCTL_RO_PASSWORD }}",
         "SUBCTL_SUBSCRIPTION_KEY": "${{ secrets.SUBCTL_SUBSCRIPTION_KEY }}",
     }
+    upload = next(s for s in jobs["plan"]["steps"] if "upload-artifact" in s.get("uses", ""))
+    # the reviewed plan, found after merge by the pull request's head commit
+    assert upload["with"]["name"] == "subctl-plan-${{ github.event.pull_request.head.sha }}"
+    assert "plan.json" in upload["with"]["path"].split()
     script = jobs["comment"]["steps"][0]["with"]["script"]
     assert "<!-- subctl-plan -->" in script
     assert "updateComment" in script
@@ -97,11 +101,24 @@ def test_reconcile_workflow_shape() -> None:
     assert on["schedule"][0]["cron"]
     assert workflow["concurrency"]["cancel-in-progress"] is False
     jobs = workflow["jobs"]
-    assert jobs["apply"]["permissions"] == {"contents": "read"}
+    # read-only: find the merged pull request and download its reviewed plan
+    assert jobs["apply"]["permissions"] == {
+        "contents": "read",
+        "pull-requests": "read",
+        "actions": "read",
+    }
     assert jobs["drift-issue"]["permissions"] == {"issues": "write"}
     upload = next(s for s in jobs["apply"]["steps"] if "upload-artifact" in s.get("uses", ""))
     assert upload["if"] == "${{ always() }}"
-    assert set(upload["with"]["path"].split()) == {"journal.jsonl", "result.json", "summary.json"}
+    assert set(upload["with"]["path"].split()) == {
+        "journal.jsonl",
+        "result.json",
+        "summary.json",
+        "stale-summary.json",
+    }
+    find = next(s for s in jobs["apply"]["steps"] if s.get("id") == "reviewed")
+    assert find["if"] == "${{ github.event_name == 'push' }}"  # scheduled runs plan afresh
+    assert "secrets." not in repr(find)  # the token to read artifacts, no marketplace secret
     script = jobs["drift-issue"]["steps"][0]["with"]["script"]
     assert "subctl-drift" in script
     assert "state: 'closed'" in script

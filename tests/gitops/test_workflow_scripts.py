@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,16 @@ import pytest
 
 from controller.report.markdown import PLAN_MARKER
 from tests.e2e.conftest import StartServer
-from tests.e2e.harness import KEY, PASSWORD, Server, env_for, process_env, sub, write_specs
+from tests.e2e.harness import (
+    KEY,
+    PASSWORD,
+    Server,
+    env_for,
+    process_env,
+    sub,
+    subctl,
+    write_specs,
+)
 from tests.gitops.workflows import load
 
 HERE = Path(__file__).resolve().parent
@@ -58,7 +68,9 @@ def _outputs(path: Path) -> dict[str, str]:
     return found
 
 
-def _run_step(step: dict[str, Any], server: Server | None, cwd: Path) -> dict[str, str]:
+def _run_step(
+    step: dict[str, Any], server: Server | None, cwd: Path, extra: dict[str, str] | None = None
+) -> dict[str, str]:
     bin_dir = cwd / "bin"
     bin_dir.mkdir(exist_ok=True)
     shim = bin_dir / "subctl"
@@ -75,6 +87,7 @@ def _run_step(step: dict[str, Any], server: Server | None, cwd: Path) -> dict[st
         GITHUB_STEP_SUMMARY=str(summary),
         CI="true",
     )
+    env.update(extra or {})  # the step's `env:` values that the workflow wires in
     proc = subprocess.run(
         ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]],
         cwd=cwd,
@@ -119,7 +132,8 @@ def test_plan_step_outputs_the_comment(sandbox: StartServer, tmp_path: Path) -> 
     write_specs(tmp_path / "specs", "acme", GOOD)
     outputs = _run_step(_step("plan.yml", "plan", "id", "plan"), server, tmp_path)
     assert outputs["ran"] == "true"
-    assert outputs["code"] == "0"
+    assert outputs["code"] == "2"  # --detailed-exitcode: changes (the check passes)
+    assert json.loads((tmp_path / "plan.json").read_text())["specDigest"]
     assert outputs["markdown"].startswith(PLAN_MARKER + "\n")
     assert "1 to change" in outputs["markdown"]
     assert json.loads((tmp_path / "summary.json").read_text())["has_changes"] is True
@@ -203,3 +217,87 @@ def test_drift_issue_when_apply_never_ran() -> None:
     )
     assert _names(calls) == ["listForRepo", "getLabel", "create"]
     assert "did not run" in calls[2]["params"]["body"]
+
+
+def _apply(server: Server, cwd: Path, reviewed: bool) -> dict[str, str]:
+    step = _step("reconcile.yml", "apply", "id", "apply")
+    extra = {"EVENT": "push", "REVIEWED": "true" if reviewed else "", "REVIEWED_HEAD": "a" * 40}
+    return _run_step(step, server, cwd, extra)
+
+
+def test_merge_applies_the_reviewed_plan_or_plans_afresh_when_stale(
+    sandbox: StartServer, tmp_path: Path
+) -> None:
+    server = sandbox(SEED)
+    write_specs(tmp_path / "specs", "acme", GOOD)
+    summary_file = tmp_path / "step_summary"
+    # fresh and still true: applied as reviewed
+    assert subctl(server, "plan", "specs/", "--out", "reviewed-plan.json").code == 0
+    outputs = _apply(server, tmp_path, reviewed=True)
+    assert (outputs["code"], outputs["mode"]) == ("0", "reviewed")
+    assert "Applied the plan reviewed on the pull request" in summary_file.read_text()
+    assert server.api().subscription("501")["renewalStatus"] is True
+    # stale: someone changed 501 after the review; the job plans afresh and says so
+    server.api().patch("/subscriptions/501", {"renewalStatus": False})
+    assert subctl(server, "plan", "specs/", "--out", "reviewed-plan.json").code == 0
+    server.api().patch("/subscriptions/501", {"renewalStatus": True})
+    server.api().patch("/subscriptions/502", {"renewalStatus": False})  # unmanaged drift
+    outputs = _apply(server, tmp_path, reviewed=True)
+    assert outputs["code"] == "0"
+    assert outputs["mode"] == "fresh after a stale reviewed plan (stale-plan)"
+    assert "was stale: applied a fresh plan instead" in summary_file.read_text()
+    assert json.loads((tmp_path / "stale-summary.json").read_text())["refusal"] == "stale-plan"
+    # no reviewed plan (a scheduled run): fresh
+    outputs = _apply(server, tmp_path, reviewed=False)
+    assert (outputs["code"], outputs["mode"]) == ("0", "fresh")
+
+
+def test_merge_does_not_replan_around_a_guard_refusal(sandbox: StartServer, tmp_path: Path) -> None:
+    server_a, server_b = sandbox(SEED), sandbox(SEED)
+    write_specs(tmp_path / "specs", "acme", GOOD)
+    assert subctl(server_a, "plan", "specs/", "--out", "reviewed-plan.json").code == 0
+    outputs = _apply(server_b, tmp_path, reviewed=True)  # the plan was made against A
+    assert (outputs["code"], outputs["mode"]) == ("3", "reviewed")
+    assert json.loads(outputs["summary"])["refusal"] == "target-mismatch"
+    assert server_b.api().subscription("501")["renewalStatus"] is False
+
+
+FAKE_GH = """#!/bin/sh
+# gh api PATH --jq EXPR: prints what the real call's jq expression would print.
+case "$2" in
+  */commits/*/pulls) printf '%s\\n' "$FAKE_HEAD" ;;
+  *"/actions/artifacts?name=subctl-plan-$FAKE_HEAD"*) printf '%s\\n' "$FAKE_ID" ;;
+  */actions/artifacts/*/zip) cat "$FAKE_ZIP" ;;
+  *) exit 1 ;;
+esac
+"""
+
+
+@pytest.mark.skipif(shutil.which("unzip") is None, reason="unzip is not installed")
+@pytest.mark.parametrize(
+    ("head", "artifact", "found"),
+    [("b" * 40, "7", "true"), ("", "7", "false"), ("b" * 40, "", "false"), ("x; rm", "7", "false")],
+)
+def test_finding_the_reviewed_plan(tmp_path: Path, head: str, artifact: str, found: str) -> None:
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "gh").write_text(FAKE_GH)
+    (bin_dir / "gh").chmod(0o755)
+    archive = tmp_path / "artifact.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("plan.json", '{"formatVersion": 1}')
+        zf.writestr("plan.md", "x")
+    step = _step("reconcile.yml", "apply", "id", "reviewed")
+    extra = {
+        "REPO": "o/r",
+        "PUSHED_SHA": "c" * 40,
+        "GH_TOKEN": "t",
+        "FAKE_HEAD": head,
+        "FAKE_ID": artifact,
+        "FAKE_ZIP": str(archive),
+    }
+    outputs = _run_step(step, None, tmp_path, extra)
+    assert outputs["found"] == found
+    if found == "true":
+        assert outputs["head"] == head
+        assert (tmp_path / "reviewed-plan.json").read_text() == '{"formatVersion": 1}'

@@ -11,6 +11,7 @@ import pytest
 from controller.marketplace.models import Money, Order, Subscription
 from controller.plan.model import Action, IssueCode, Plan, ProgressKind
 from controller.plan.planner import make_plan
+from controller.spec.models import Cancellation
 from tests.plan.builders import declared, live, live_sub, options, order, state
 
 
@@ -78,28 +79,52 @@ CASES = [
     ),
     Case("cancelled and terminated", {"state": "cancelled"}, sub={"status": "terminated"}),
     Case("cancelled and removed", {"state": "cancelled"}, sub={"status": "removed"}),
-    Case("cancel auto", {"state": "cancelled"}, steps=("cancel", "approve")),
+    # Issue 13: while auto-renew is on, a cancellation first turns it off (the
+    # marketplace could renew and bill before the cancellation completes).
+    Case("cancel auto", {"state": "cancelled"}, steps=("set-auto-renew", "cancel", "approve")),
+    Case(
+        "cancel auto, auto-renew already off",
+        {"state": "cancelled"},
+        sub={"renewalStatus": False},
+        steps=("cancel", "approve"),
+    ),
     Case(
         "cancel manual",
         {"state": "cancelled", "cancellation": {"reason": "gone", "approval": "manual"}},
+        sub={"renewalStatus": False},
         steps=("cancel",),
     ),
-    Case("approve pending", {"state": "cancelled"}, orders=(order("1"),), steps=("approve",)),
+    Case(
+        "approve pending",
+        {"state": "cancelled"},
+        sub={"renewalStatus": False},
+        orders=(order("1"),),
+        steps=("approve",),
+    ),
+    Case(
+        "approve pending, auto-renew on",
+        {"state": "cancelled"},
+        orders=(order("1"),),
+        steps=("set-auto-renew", "approve"),
+    ),
     Case(
         "approve portal-placed pending",
         {"state": "cancelled"},
+        sub={"renewalStatus": False},
         orders=(order("1", by_subctl=False),),
         steps=("approve",),
     ),
     Case(
         "manual awaiting",
         {"state": "cancelled", "cancellation": {"reason": "gone", "approval": "manual"}},
+        sub={"renewalStatus": False},
         orders=(order("1"),),
         progress=ProgressKind.AWAITING_MANUAL_APPROVAL,
     ),
     Case(
         "waiting for vendor",
         {"state": "cancelled"},
+        sub={"renewalStatus": False},
         orders=(order("1", status="processing", code="AP"),),
         progress=ProgressKind.WAITING_FOR_VENDOR,
     ),
@@ -112,6 +137,7 @@ CASES = [
     Case(
         "withdrawn is history",
         {"state": "cancelled"},
+        sub={"renewalStatus": False},
         orders=(order("1", status="cancelled", code="CL"),),
         steps=("cancel", "approve"),
     ),
@@ -148,6 +174,26 @@ def test_rule(case: Case) -> None:
     assert bool(plan.drift) == case.drift
     if case.error or case.drift or case.progress:
         assert not plan.steps
+    assert Plan.from_json(plan.to_json()) == plan
+
+
+@pytest.mark.parametrize(
+    ("kind", "orders"),
+    [
+        (ProgressKind.AWAITING_MANUAL_APPROVAL, (order("1"),)),
+        (ProgressKind.WAITING_FOR_VENDOR, (order("1", status="processing", code="AP"),)),
+    ],
+)
+def test_open_cancellation_with_auto_renew_on_disables_it_and_waits(
+    kind: ProgressKind, orders: tuple[Order, ...]
+) -> None:
+    manual = Cancellation(reason="gone", approval="manual")
+    d = declared(state="cancelled", cancellation=manual)
+    plan = make_plan(state(d), live(live_sub(), orders=orders), options())
+    (step,) = plan.steps
+    assert (step.action, step.autoRenew) == (Action.SET_AUTO_RENEW, False)
+    assert [p.kind for p in plan.inProgress] == [kind]
+    assert plan.cancellations == 0  # turning auto-renew off is not a cancellation
     assert Plan.from_json(plan.to_json()) == plan
 
 
@@ -188,13 +234,13 @@ def test_totals_by_currency_and_month_end_terms() -> None:
         options(),
     )
     first = plan.steps[0]
-    # 31 Jan -> 28 Feb -> 28 Mar (< 30 Mar) -> 28 Apr: term by term, as the marketplace does
-    assert (first.terms, first.newExpiry) == (3, dt.date(2027, 4, 28))
-    assert plan.totals.cost == {"EUR": "10", "GBP": "36.00"}
+    # The anchor day 31 is kept: 31 Jan -> 28 Feb -> 31 Mar (never 28 Mar, issue 13)
+    assert (first.terms, first.newExpiry) == (2, dt.date(2027, 3, 31))
+    assert plan.totals.cost == {"EUR": "10", "GBP": "24.00"}
 
 
 def test_unknown_period_is_an_error() -> None:
-    s = live_sub("1", subscriptionPeriod={"type": "day", "duration": 30})
+    s = live_sub("1", subscriptionPeriod={"type": "statement_day", "duration": 1})
     plan = make_plan(state(declared("1", renewThrough=dt.date(2030, 1, 1))), live(s), options())
     assert [e.code for e in plan.errors] == [IssueCode.UNKNOWN_PERIOD]
 
@@ -226,11 +272,29 @@ def test_stuck_orders_flagged_with_age() -> None:
 def test_withdrawn_order_mentioned_when_cancelling_again() -> None:
     plan = make_plan(
         state(declared("1000177", state="cancelled")),
-        live(live_sub(), orders=(order("5", status="cancelled", code="CL"),)),
+        live(live_sub(renewalStatus=False), orders=(order("5", status="cancelled", code="CL"),)),
         options(),
     )
     assert plan.subscriptions[0].withdrawnOrders == ("SO5",)
     assert "SO5" in plan.steps[0].description
+
+
+def test_a_cancellation_replaces_the_auto_renew_warning_with_a_step() -> None:
+    soon = {"renewalDate": "2026-12-01", "expirationDate": "2026-12-01"}
+    plan = make_plan(
+        state(
+            declared("1", state="cancelled"),
+            declared("2", state="cancelled", mode="observe"),
+        ),
+        live(live_sub("1", **soon), live_sub("2", **soon)),
+        options(),
+    )
+    # managed + enforce: the first step turns auto-renew off, no warning needed
+    first = plan.steps[0]
+    assert (first.subscriptionId, first.action.value) == ("1", "set-auto-renew")
+    # observe mode writes nothing, so the warning stays
+    assert "2" in [w.subscriptionId for w in plan.warnings]
+    assert "1" not in [w.subscriptionId for w in plan.warnings]
 
 
 def test_renewal_horizon_warnings() -> None:
@@ -293,8 +357,8 @@ def test_cancellations_count_approvals_of_pending_orders() -> None:
             declared("3"),
         ),
         live(
-            live_sub("1"),
-            live_sub("1000177"),
+            live_sub("1", renewalStatus=False),
+            live_sub("1000177", renewalStatus=False),
             live_sub("3", renewalStatus=False),
             orders=(order("9"),),
         ),

@@ -60,7 +60,13 @@ def every_rule_plan() -> Plan:
         declared("126", autoRenew=False),
         _cancelled("127", reason=HOSTILE),
     ]
-    subs = [live_sub(d.id) for d in decls if d.id not in {"102", "106", "107", "108", "111"}]
+    # Cancelled ones have auto-renew off already: their steps stay cancel/approve (with it
+    # on, a cancellation starts by turning it off: tests/plan/test_planner.py).
+    subs = [
+        live_sub(d.id, renewalStatus=d.state == "active")
+        for d in decls
+        if d.id not in {"102", "106", "107", "108", "111"}
+    ]
     subs += [
         live_sub("106", status="pending"),
         live_sub("107", status="hold"),
@@ -70,7 +76,7 @@ def every_rule_plan() -> Plan:
     subs = [s for s in subs if s.id not in {"115", "124", "126"}]
     subs += [
         live_sub("115", status="terminated"),
-        live_sub("124", subscriptionPeriod={"type": "day", "duration": 30}),
+        live_sub("124", subscriptionPeriod={"type": "statement_day", "duration": 1}),
         live_sub("126", **SOON),
     ]
     orders = (
@@ -132,7 +138,7 @@ def scaled(plan: Plan, times: int) -> Plan:
 
 def cancellations(n: int) -> Plan:
     """``n`` subscriptions to cancel with auto approval: ``2 * n`` changes."""
-    base = plan_of(*(_cancelled(str(i)) for i in range(1, 11)))
+    base = plan_of(*(_cancelled(str(i)) for i in range(1, 11)), renewalStatus=False)
     return scaled(base, n // 10)
 
 

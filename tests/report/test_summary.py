@@ -24,6 +24,7 @@ def test_plan_summary() -> None:
         "cost": {"EUR": "10", "GBP": "211.50"},
         "unpriced_renewals": 1,
         "guard_refusals": [],
+        "refusal": None,
     }
     assert [e["code"] for e in summary["errors"]][:2] == ["not-found", "guard-mismatch"]
     assert summary["errors"][0] == {

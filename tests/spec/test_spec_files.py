@@ -21,7 +21,8 @@ GOOD = (
 def test_a_missing_path_is_an_error(tmp_path: Path) -> None:
     report = check_specs([tmp_path / "nope.yaml"])
     assert [str(p) for p in report.problems] == [
-        f"{tmp_path}/nope.yaml:1:1: no such file or directory"
+        f"{tmp_path}/nope.yaml:1:1: no spec files found under {tmp_path}/nope.yaml "
+        "(no such file or directory)"
     ]
 
 

@@ -186,7 +186,8 @@ def test_every_problem_of_every_file_is_reported_at_once(tmp_path: Path) -> None
         f"{tmp_path}/b.yaml:9:5: subscriptions[1]: unknown field 'stat' (did you mean 'state'?)",
         f"{tmp_path}/c.yaml:2:1: did not find expected node content "
         "(while parsing a flow node started at line 2)",
-        f"{tmp_path}/missing:1:1: no such file or directory",
+        f"{tmp_path}/missing:1:1: no spec files found under {tmp_path}/missing "
+        "(no such file or directory)",
     ]
 
 
