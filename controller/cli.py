@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from controller import __version__
+from controller.cliglobal import add_global_options
 from controller.clirun import run_body, setup_logging
 from controller.durations import parse_duration
 from controller.errors import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK
@@ -53,6 +54,11 @@ class _Group(click.Group):
             click.echo("aborted", err=True)
             sys.exit(EXIT_INTERRUPTED)
         sys.exit(code if isinstance(code, int) else EXIT_OK)
+
+    def add_command(self, cmd: click.Command, name: str | None = None) -> None:
+        # -v, -q, --no-color, ... also after the command (controller/cliglobal.py).
+        add_global_options(cmd)
+        super().add_command(cmd, name)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -134,6 +140,8 @@ def _connection_options(fn: Callable[..., None]) -> Callable[..., None]:
             type=click.Choice(["text", "json", "markdown"]),
             default="text",
             show_default=True,
+            help="text: tables for people; json: versioned (formatVersion 1); "
+            "markdown: a pull-request comment.",
         ),
         click.option(
             "--stuck-after",
@@ -196,21 +204,33 @@ def plan(ctx: click.Context, /, out: Path | None, detailed_exitcode: bool, **par
 
 @main.command(name="apply")
 @_connection_options
-@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation.")
 @click.option(
     "--plan",
     "plan_file",
     type=click.Path(dir_okay=False, path_type=Path),
     help="Apply exactly this saved plan; refused if live state changed since.",
 )
-@click.option("--max-cancellations", type=click.IntRange(min=0), default=5, show_default=True)
+@click.option(
+    "--max-cancellations",
+    type=click.IntRange(min=0),
+    default=5,
+    show_default=True,
+    help="Refuse the whole apply (exit 3) if it would cancel more subscriptions than this.",
+)
 @click.option(
     "--wait",
     "wait",
     default=None,
     help="Wait this long (90s, 10m) for approved cancellations to complete.",
 )
-@click.option("--concurrency", type=click.IntRange(min=1, max=64), default=8, show_default=True)
+@click.option(
+    "--concurrency",
+    type=click.IntRange(min=1, max=64),
+    default=8,
+    show_default=True,
+    help="How many subscriptions are applied at once (steps of one always run in order).",
+)
 @click.option(
     "--journal",
     type=click.Path(dir_okay=False, path_type=Path),

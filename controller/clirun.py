@@ -75,6 +75,9 @@ def setup_logging(verbosity: int, quiet: bool) -> None:
     logging.basicConfig(
         level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
     )
+    # Set on our own logger as well: basicConfig does nothing the second time, and a -v
+    # typed after the command (controller/cliglobal.py) calls this again.
+    logging.getLogger("subctl").setLevel(level)
     # httpx/httpcore log request lines at DEBUG; our client logs its own redacted lines,
     # so theirs stay quiet at every verbosity (they could carry headers in future versions).
     for noisy in ("httpx", "httpcore", "hpack", "uvicorn.access"):

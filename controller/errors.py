@@ -17,7 +17,8 @@ code (DESIGN.md section 7). Anything else is a bug and is reported as such.
     │   └── ApiProtocolError 2xx with a body we cannot understand (never retried)
     ├── ConfigError          bad option, no target chosen, insecure URL
     ├── PlanError            impossible or forbidden transition, unreadable plan file
-    └── GuardError           refused by a guard (exit 3)
+    ├── GuardError           refused by a guard (exit 3)
+    └── Interrupted          Ctrl-C before anything was written (exit 130)
 """
 
 from __future__ import annotations
@@ -158,6 +159,12 @@ class GuardError(ControllerError):
     """A safety guard refused the whole run (max cancellations, stale plan, no --yes)."""
 
     exit_code = EXIT_REFUSED
+
+
+class Interrupted(ControllerError):
+    """Ctrl-C stopped the run cleanly (controller/apply/interrupt.py)."""
+
+    exit_code = EXIT_INTERRUPTED
 
 
 def exit_code_for(error: BaseException) -> int:

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import signal
 import sys
+import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,13 +19,17 @@ from typing import Literal, TypeVar
 
 import anyio
 import click
+from rich.console import Console
 
+from controller.apply.interrupt import Interrupt
 from controller.apply.lock import DEFAULT_LOCK, DEFAULT_WAIT_SECONDS, apply_lock
 from controller.errors import (
     EXIT_CHANGES,
     EXIT_ERROR,
+    EXIT_INTERRUPTED,
     EXIT_OK,
     GuardError,
+    Interrupted,
     PlanError,
 )
 from controller.gctune import batch_gc, freeze_loaded
@@ -34,6 +40,7 @@ from controller.plan.inputs import PlanOptions
 from controller.plan.model import Plan
 from controller.plan.outcome import ApplyResult, Outcome, StepOutcome
 from controller.progress import StepProgress
+from controller.report.question import confirm_question
 from controller.report.render import render_apply, render_plan
 from controller.report.summary import apply_summary, plan_summary
 from controller.revision import spec_revision
@@ -78,6 +85,20 @@ def _rich(common: Common) -> bool:
     return common.color and sys.stdout.isatty()
 
 
+def _width(common: Common) -> int | None:
+    """The terminal's real width (COLUMNS honoured) for rich output; None for a pipe,
+    whose plain text is never wrapped."""
+    if not _rich(common):
+        return None
+    return Console(file=sys.stdout).width
+
+
+def _show_plan(plan: Plan, common: Common) -> str:
+    return render_plan(
+        plan, common.fmt, rich=_rich(common), color=common.color, width=_width(common)
+    )
+
+
 def _write_text(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
@@ -109,12 +130,19 @@ def run_plan(common: Common, out: Path | None, detailed_exitcode: bool) -> int:
     freeze_loaded()
     settings = ApiSettings.from_env(common.api_url, marketplace_option=common.marketplace)
 
-    async def go() -> Plan:
-        async with open_client(settings, announce=_echo_err) as client:
-            return await observe_and_plan(client, desired, _plan_options(common, settings))
+    interrupt = Interrupt()
+
+    async def go() -> Plan | None:
+        # The first Ctrl-C stops the plan at once (asyncio alone may swallow it).
+        with interrupt.installed(), interrupt.cancels():
+            async with open_client(settings, announce=_echo_err) as client:
+                return await observe_and_plan(client, desired, _plan_options(common, settings))
+        return None
 
     plan = _run_async(go)
-    click.echo(render_plan(plan, common.fmt, rich=_rich(common), color=common.color), nl=False)
+    if plan is None or interrupt.requested:
+        raise Interrupted("interrupted; no plan was made")
+    click.echo(_show_plan(plan, common), nl=False)
     if out is not None:
         _write_text(out, plan.to_json())
     if common.summary is not None:
@@ -124,6 +152,15 @@ def run_plan(common: Common, out: Path | None, detailed_exitcode: bool) -> int:
     if detailed_exitcode and plan.has_changes:
         return EXIT_CHANGES
     return EXIT_OK
+
+
+def _interrupted_exit(result: ApplyResult) -> int:
+    skipped = result.count(Outcome.NOT_ATTEMPTED)
+    _echo_err(
+        f"interrupted: stopped after the writes in flight; {skipped} step(s) not "
+        "attempted; run apply again to finish"
+    )
+    return EXIT_INTERRUPTED
 
 
 def read_plan_file(path: Path) -> Plan:
@@ -146,9 +183,15 @@ def _confirm_on_terminal(common: Common) -> Callable[[Plan], bool]:
             )
         if common.fmt != "text":  # the plan was not shown yet
             _echo_err(render_plan(plan, "text", rich=False))
-        return click.confirm(
-            f"Apply {plan.totals.changes} change(s) to {plan.target}?", default=False, err=True
-        )
+        # The prompt blocks the event loop, so the loop's Ctrl-C handling cannot run:
+        # Python's default handler makes Ctrl-C at the prompt abort at once (exit 130).
+        main = threading.current_thread() is threading.main_thread()
+        previous = signal.signal(signal.SIGINT, signal.default_int_handler) if main else None
+        try:
+            return click.confirm(confirm_question(plan), default=False, err=True, prompt_suffix=" ")
+        finally:
+            if previous is not None:
+                signal.signal(signal.SIGINT, previous)
 
     return confirm
 
@@ -181,25 +224,37 @@ def run_apply(
         wait_seconds=wait_seconds,
     )
     progress = StepProgress(enabled=common.fmt == "text" and not common.quiet)
+    interrupt = Interrupt(say=progress.say)
     shown: list[Plan] = []
 
     def on_plan(plan: Plan) -> None:
         shown.append(plan)
         if common.fmt == "text":
-            click.echo(render_plan(plan, "text", rich=_rich(common), color=common.color), nl=False)
-        progress.start(len(plan.steps))
+            click.echo(_show_plan(plan, common), nl=False)
+
+    ask = (lambda _p: True) if yes else _confirm_on_terminal(common)
+
+    def confirm(plan: Plan) -> bool:
+        answer = ask(plan)
+        if answer:  # the bar starts only once the question is answered
+            progress.start(len(plan.steps))
+        return answer
 
     def on_step(outcome: StepOutcome) -> None:
         progress.advance(outcome)
 
     def on_order_done(order: Order) -> None:
         if not common.quiet:
-            _echo_err(
+            progress.say(
                 f"order {order.orderNumber or order.id} ({order.type.value}, subscription "
                 f"{order.subscriptionId}) is now {order.status.value}"
             )
 
     async def go() -> ApplyResult:
+        with interrupt.installed():
+            return await _apply_with(settings)
+
+    async def _apply_with(settings: ApiSettings) -> ApplyResult:
         async with open_client(settings, announce=_echo_err) as client:
             return await apply(
                 client,
@@ -208,10 +263,11 @@ def run_apply(
                 options,
                 journal,
                 saved_plan=saved,
-                confirm=(lambda _p: True) if yes else _confirm_on_terminal(common),
+                confirm=confirm,
                 on_plan=on_plan,
                 on_step=on_step,
                 on_order_done=on_order_done,
+                interrupt=interrupt,
             )
 
     try:
@@ -221,6 +277,9 @@ def run_apply(
             DEFAULT_LOCK, wait_seconds=lock_wait, on_wait=None if common.quiet else _echo_err
         ):
             result = _run_async(go)
+    except Interrupted:
+        progress.stop()
+        raise
     except GuardError as err:
         progress.stop()
         if common.summary is not None:
@@ -232,9 +291,16 @@ def run_apply(
             _write_json(common.summary, refused)
         raise
     progress.stop()
-    click.echo(render_apply(result, common.fmt, rich=_rich(common), color=common.color), nl=False)
+    click.echo(
+        render_apply(
+            result, common.fmt, rich=_rich(common), color=common.color, width=_width(common)
+        ),
+        nl=False,
+    )
     if common.summary is not None:
         _write_json(common.summary, apply_summary(result))
+    if result.interrupted:
+        return _interrupted_exit(result)
     failed = result.count(Outcome.FAILED)
     return (
         EXIT_OK if not result.errors and not failed and not result.stillProcessing else EXIT_ERROR

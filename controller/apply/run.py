@@ -13,9 +13,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from controller.apply.executor import Executor, ExecutorOptions
+from controller.apply.interrupt import Interrupt
 from controller.apply.journal import Journal
 from controller.apply.wait import wait_for_vendor
-from controller.errors import GuardError
+from controller.errors import GuardError, Interrupted
 from controller.marketplace.client import MarketplaceClient
 from controller.marketplace.models import Order, OrderStatus
 from controller.observe import collect_live, observe_and_plan
@@ -75,24 +76,36 @@ async def apply(
     on_plan: Callable[[Plan], None] | None = None,
     on_step: Callable[[StepOutcome], None] | None = None,
     on_order_done: Callable[[Order], None] | None = None,
+    interrupt: Interrupt | None = None,
 ) -> ApplyResult:
     started = dt.datetime.now(dt.UTC)
-    if saved_plan is not None:
-        await check_not_stale(client, saved_plan, plan_options)
-        plan = saved_plan
-    else:
-        plan = await observe_and_plan(client, desired, plan_options)
+    interrupt = interrupt or Interrupt()
+    with interrupt.cancels():  # a Ctrl-C while planning: nothing written, stop now
+        if saved_plan is not None:
+            await check_not_stale(client, saved_plan, plan_options)
+            plan = saved_plan
+        else:
+            plan = await observe_and_plan(client, desired, plan_options)
+    if interrupt.requested:
+        raise Interrupted("interrupted while planning; nothing was written")
     if on_plan is not None:
         on_plan(plan)
     check_max_cancellations(plan, options.max_cancellations)
     if plan.has_changes and not confirm(plan):
         raise GuardError("apply not confirmed; nothing was written")
+    if interrupt.requested:  # Ctrl-C while the plan was shown: still nothing written
+        raise Interrupted("interrupted before writing; nothing was written")
+    interrupt.writing = True
     journal.ensure_writable()  # before recovering or writing anything
     journal.recover()
     executor = Executor(
         client,
         journal,
-        ExecutorOptions(concurrency=options.concurrency, revision=plan_options.revision),
+        ExecutorOptions(
+            concurrency=options.concurrency,
+            revision=plan_options.revision,
+            stop=interrupt.stop_requested,
+        ),
         on_step=on_step,
     )
     try:
@@ -103,7 +116,7 @@ async def apply(
     outcomes = list(report.outcomes)
     still: list[str] = []
     waited: float | None = None
-    if options.wait_seconds is not None:
+    if options.wait_seconds is not None and not interrupt.requested:
         follow = list(report.approved) + [
             p.orderId
             for p in plan.inProgress
@@ -118,13 +131,17 @@ async def apply(
                 if on_order_done is not None:
                     on_order_done(order)
 
-            left = await wait_for_vendor(
-                client,
-                follow,
-                options.wait_seconds,
-                poll_interval=options.poll_interval,
-                on_done=done,
-            )
+            left: list[tuple[str, Order | None]] | None = None
+            with interrupt.cancels():  # Ctrl-C cuts the wait short; the orders go on
+                left = await wait_for_vendor(
+                    client,
+                    follow,
+                    options.wait_seconds,
+                    poll_interval=options.poll_interval,
+                    on_done=done,
+                )
+            if left is None:  # interrupted: whatever had not finished is still processing
+                left = [(order_id, None) for order_id in follow if order_id not in finished]
             waited = (dt.datetime.now(dt.UTC) - before).total_seconds()
             outcomes = [_after_wait(o, finished) for o in outcomes]
             for order_id, order in left:
@@ -147,6 +164,7 @@ async def apply(
         errors=tuple(errors),
         stillProcessing=tuple(still),
         waitedSeconds=waited,
+        interrupted=True if interrupt.requested else None,
     )
 
 
