@@ -17,6 +17,7 @@ import anyio
 
 from controller.apply.groupcommit import GroupCommit
 from controller.apply.journal import Journal
+from controller.apply.writelog import LoggedCommit
 from controller.errors import ApiClientError, ControllerError, NotFound, Unauthorized
 from controller.marketplace.client import MarketplaceClient
 from controller.marketplace.models import (
@@ -75,7 +76,8 @@ class Executor:
         self.on_step = on_step
         self.report = ExecutionReport()
         # The journal's records are written off the event loop, batched (group commit).
-        self._records = GroupCommit(journal)
+        # LoggedCommit: -v logs each write as it is journalled (apply/writelog.py).
+        self._records: GroupCommit = LoggedCommit(journal)
 
     async def run(self, plan: Plan) -> ExecutionReport:
         limiter = anyio.CapacityLimiter(max(1, self.options.concurrency))
