@@ -1,0 +1,80 @@
+"""Ctrl-C during apply (issue 14): the first one stops cleanly, in a real process.
+
+A real ``subctl apply`` runs against a loopback sandbox with latency; SIGINT is sent
+once some writes are journalled. It must exit 130 with its summary printed, leave a
+journal in which every write has its line (nothing left in flight), and a second run
+must finish the job without a duplicate order.
+"""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from tests.e2e.conftest import StartServer
+from tests.e2e.harness import env_for, lines, process_env, sub, subctl, write_specs
+
+COUNT = 30
+
+
+def _journal_lines(path: Path) -> list[dict[str, Any]]:
+    return list(lines(path))
+
+
+def test_first_ctrl_c_stops_cleanly_and_the_next_run_converges(
+    sandbox: StartServer, tmp_path: Path
+) -> None:
+    ids = [str(300 + i) for i in range(COUNT)]
+    server = sandbox(
+        {"subscriptions": [sub(i, renew=False, price="10.00") for i in ids]},
+        "--latency-ms",
+        "60",
+    )
+    specs = write_specs(
+        tmp_path / "specs",
+        "acme",
+        [
+            {"id": i, "state": "active", "autoRenew": True, "renewThrough": "2028-03-31"}
+            for i in ids
+        ],
+    )
+    journal = tmp_path / "j.jsonl"
+    args = ["apply", str(specs), "--yes", "--journal", str(journal), "--concurrency", "2"]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "controller", *args],
+        cwd=tmp_path,
+        env=process_env(env_for(server)),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    while len(_journal_lines(journal)) < 4 and time.monotonic() < deadline:
+        assert proc.poll() is None, proc.communicate()
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+
+    assert proc.returncode == 130, err
+    assert "interrupt: no new write starts" in err
+    assert "interrupted: stopped after the writes in flight" in err
+    assert "Traceback" not in err
+    assert "not attempted" in out.lower()  # the summary of what was done is printed
+    first = _journal_lines(journal)
+    assert 4 <= len(first) < 2 * COUNT  # stopped early
+    assert all(line["outcome"] == "succeeded" for line in first)  # none cut off mid-write
+    assert not journal.with_name(journal.name + ".inflight").exists()  # nothing in flight
+
+    again = subctl(server, *args)
+    assert again.code == 0, again.stderr
+    second = _journal_lines(journal)[len(first) :]
+    assert len(first) + len(second) == 2 * COUNT  # each write exactly once over both runs
+    api = server.api()
+    for i in ids:
+        renewals = [o for o in api.orders(i) if o["type"] == "renewal"]
+        assert len(renewals) == 1, (i, renewals)  # no duplicate order
+        assert api.subscription(i)["renewalStatus"] is True
