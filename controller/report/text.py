@@ -13,12 +13,13 @@ import io
 import re
 
 from rich.cells import cell_len
-from rich.console import Console
+from rich.console import Console, RenderableType
 from rich.table import Table
 from rich.text import Text
 
 from controller.plan.model import Plan
 from controller.plan.outcome import ApplyResult
+from controller.report.fit import column_needs, fits, is_free, stacked
 from controller.report.sections import (
     Section,
     apply_count_parts,
@@ -90,19 +91,28 @@ def _console(width: int | None, color: bool) -> Console:
     )
 
 
-def _rich_table(section: Section) -> Table:
+def _rich_section(section: Section, width: int) -> list[RenderableType]:
+    """A table whose token columns (ids, sources, actions, orders) never wrap and whose
+    free text wraps at words; stacked blocks instead when the width cannot hold that
+    (controller/report/fit.py)."""
+    rows = [tuple(clean(c) for c in row) for row in blank_repeats(section.rows, section.group)]
+    if not fits(section.columns, rows, width):
+        return [Text(section.heading, style=section.style), *stacked(section.columns, rows, width)]
     table = Table(
         title=Text(section.heading, style=section.style),
         title_justify="left",
         show_lines=False,
         expand=False,
     )
-    for column in section.columns:
-        table.add_column(column, overflow="fold")
-    for row in blank_repeats(section.rows, section.group):
+    for column, need in zip(section.columns, column_needs(section.columns, rows), strict=True):
+        if is_free(column):
+            table.add_column(column, overflow="fold", min_width=need)
+        else:
+            table.add_column(column, no_wrap=True, overflow="fold", min_width=need)
+    for row in rows:
         # Text, never str: a str cell would be parsed as rich markup ("[bold]").
-        table.add_row(*(Text(clean(cell)) for cell in row))
-    return table
+        table.add_row(*(Text(cell) for cell in row))
+    return [table]
 
 
 def _rich(
@@ -114,7 +124,8 @@ def _rich(
         console.print(Text(clean(line)))
     for section in sections:
         console.print()
-        console.print(_rich_table(section))
+        for part in _rich_section(section, console.width):
+            console.print(part)
     if tail:
         console.print()
         for line in tail:
