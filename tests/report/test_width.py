@@ -16,6 +16,7 @@ from rich.console import Console
 
 from controller.plan.model import Plan
 from controller.report.text import render_apply_text, render_plan_text
+from controller.runner import Common, _width
 from tests.report.plans import apply_result, every_rule_plan
 
 WIDTHS = (80, 100, 160, 200)
@@ -85,8 +86,6 @@ def test_wide_terminal_uses_its_width() -> None:
 
 def test_the_cli_width_follows_columns(monkeypatch: pytest.MonkeyPatch) -> None:
     """The width the CLI passes is rich's reading of the terminal: COLUMNS honoured."""
-    from controller.runner import Common, _width  # noqa: PLC0415
-
     common = Common(
         paths=(),
         api_url=None,
