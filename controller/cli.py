@@ -167,6 +167,25 @@ def _connection_options(fn: Callable[..., None]) -> Callable[..., None]:
     return fn
 
 
+def _targeting_options(fn: Callable[..., None]) -> Callable[..., None]:
+    """--only / --customer for plan and apply (controller/plan/targeting.py)."""
+    fn = click.option(
+        "--customer",
+        "customers",
+        multiple=True,
+        metavar="ID",
+        help="Plan/apply only the declared subscriptions of this customer (repeatable); "
+        "a partial plan.",
+    )(fn)
+    return click.option(
+        "--only",
+        multiple=True,
+        metavar="ID",
+        help="Plan/apply only this declared subscription (repeatable), like terraform "
+        "-target; a partial plan.",
+    )(fn)
+
+
 def _common(ctx: click.Context, params: dict[str, Any]) -> Common:
     from controller.runner import Common  # noqa: PLC0415 - runner imports httpx, anyio, rich
 
@@ -181,11 +200,14 @@ def _common(ctx: click.Context, params: dict[str, Any]) -> Common:
         stuck_after=parse_duration(params["stuck_after"], "--stuck-after"),
         warn_days=params["warn_days"],
         summary=params["summary"],
+        only=tuple(params.get("only", ())),
+        customers=tuple(params.get("customers", ())),
     )
 
 
 @main.command()
 @_connection_options
+@_targeting_options
 @click.option(
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -204,6 +226,7 @@ def plan(ctx: click.Context, /, out: Path | None, detailed_exitcode: bool, **par
 
 @main.command(name="apply")
 @_connection_options
+@_targeting_options
 @click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation.")
 @click.option(
     "--plan",

@@ -28,6 +28,7 @@ from controller.errors import (
     EXIT_ERROR,
     EXIT_INTERRUPTED,
     EXIT_OK,
+    ConfigError,
     GuardError,
     Interrupted,
     PlanError,
@@ -39,12 +40,14 @@ from controller.observe import observe_and_plan
 from controller.plan.inputs import PlanOptions
 from controller.plan.model import Plan
 from controller.plan.outcome import ApplyResult, Outcome, StepOutcome
+from controller.plan.targeting import check_targets, restrict
 from controller.progress import StepProgress
 from controller.report.question import confirm_question
 from controller.report.render import render_apply, render_plan
 from controller.report.summary import apply_summary, plan_summary
 from controller.revision import spec_revision
 from controller.spec.loader import load_specs
+from controller.spec.models import DesiredState
 from controller.target import describe, open_client
 
 Format = Literal["text", "json", "markdown"]
@@ -65,6 +68,8 @@ class Common:
     stuck_after: float
     warn_days: int
     summary: Path | None
+    only: tuple[str, ...] = ()  # --only: a partial plan (controller/plan/targeting.py)
+    customers: tuple[str, ...] = ()  # --customer
 
 
 def _echo_err(message: str) -> None:
@@ -128,6 +133,7 @@ def _run_async(body: Callable[[], Awaitable[T]]) -> T:
 def run_plan(common: Common, out: Path | None, detailed_exitcode: bool) -> int:
     desired = load_specs(common.paths)
     freeze_loaded()
+    check_targets(desired, common.only)
     settings = ApiSettings.from_env(common.api_url, marketplace_option=common.marketplace)
 
     interrupt = Interrupt()
@@ -142,6 +148,7 @@ def run_plan(common: Common, out: Path | None, detailed_exitcode: bool) -> int:
     plan = _run_async(go)
     if plan is None or interrupt.requested:
         raise Interrupted("interrupted; no plan was made")
+    plan = restrict(plan, common.only, common.customers)
     click.echo(_show_plan(plan, common), nl=False)
     if out is not None:
         _write_text(out, plan.to_json())
@@ -152,6 +159,15 @@ def run_plan(common: Common, out: Path | None, detailed_exitcode: bool) -> int:
     if detailed_exitcode and plan.has_changes:
         return EXIT_CHANGES
     return EXIT_OK
+
+
+def _check_targeting(common: Common, desired: DesiredState, plan_file: Path | None) -> None:
+    check_targets(desired, common.only)
+    if plan_file is not None and (common.only or common.customers):
+        raise ConfigError(
+            "--only/--customer cannot be combined with --plan: a saved plan keeps the "
+            "targeting it was made with"
+        )
 
 
 def _interrupted_exit(result: ApplyResult) -> int:
@@ -214,6 +230,7 @@ def run_apply(
 
     desired = load_specs(common.paths)
     freeze_loaded()
+    _check_targeting(common, desired, plan_file)
     saved = read_plan_file(plan_file) if plan_file is not None else None
     settings = ApiSettings.from_env(common.api_url, marketplace_option=common.marketplace)
     plan_options = _plan_options(common, settings)
@@ -222,6 +239,8 @@ def run_apply(
         max_cancellations=max_cancellations,
         concurrency=concurrency,
         wait_seconds=wait_seconds,
+        only=common.only,
+        customers=common.customers,
     )
     progress = StepProgress(enabled=common.fmt == "text" and not common.quiet)
     interrupt = Interrupt(say=progress.say)

@@ -24,6 +24,7 @@ from controller.plan.fingerprint import fingerprint
 from controller.plan.inputs import PlanOptions
 from controller.plan.model import Issue, IssueCode, Plan, ProgressKind
 from controller.plan.outcome import ApplyResult, Outcome, StepOutcome
+from controller.plan.targeting import restrict
 from controller.spec.models import DesiredState
 
 
@@ -33,6 +34,8 @@ class ApplyOptions:
     concurrency: int = 8
     wait_seconds: float | None = None
     poll_interval: float = 2.0
+    only: tuple[str, ...] = ()  # --only / --customer: a partial plan (plan/targeting.py)
+    customers: tuple[str, ...] = ()
 
 
 def check_max_cancellations(plan: Plan, limit: int) -> None:
@@ -85,7 +88,11 @@ async def apply(
             await check_not_stale(client, saved_plan, plan_options)
             plan = saved_plan
         else:
-            plan = await observe_and_plan(client, desired, plan_options)
+            plan = restrict(
+                await observe_and_plan(client, desired, plan_options),
+                options.only,
+                options.customers,
+            )
     if interrupt.requested:
         raise Interrupted("interrupted while planning; nothing was written")
     if on_plan is not None:

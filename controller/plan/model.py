@@ -181,6 +181,18 @@ class Totals(_Value):
         return dict(sorted(value.items()))
 
 
+class Targeting(_Value):
+    """``--only`` / ``--customer`` (like terraform -target): a partial plan.
+
+    Only the declared subscriptions named by id, or belonging to one of the customers,
+    are planned; ``notTargeted`` counts the other declared ones (not unmanaged: they are
+    declared, just left out of this run)."""
+
+    only: tuple[str, ...] = ()
+    customers: tuple[str, ...] = ()
+    notTargeted: int = 0
+
+
 class Plan(_Value):
     formatVersion: Literal[1] = 1
     createdAt: dt.datetime
@@ -195,6 +207,7 @@ class Plan(_Value):
     warnings: tuple[Warning_, ...] = ()
     unmanagedCount: int = 0
     totals: Totals = Field(default_factory=Totals)
+    targeting: Targeting | None = None  # absent: every declared subscription was planned
 
     @property
     def steps(self) -> tuple[Step, ...]:

@@ -23,6 +23,7 @@ from controller.report.sections import (
     count_parts,
     nothing_to_do,
     plan_sections,
+    targeting_line,
     unmanaged_line,
 )
 
@@ -159,6 +160,8 @@ def render_plan_markdown(plan: Plan, *, limit: int = DEFAULT_LIMIT) -> str:
         f"Target {escape(plan.target)}, revision {escape(plan.revision or 'unknown')}, "
         f"planned {plan.createdAt.isoformat(timespec='seconds')}.",
     ]
+    if partial := targeting_line(plan):
+        head += ["", f"> **{escape(partial)}**"]
     if verdict := nothing_to_do(plan):
         head += ["", f"**{verdict}**"]
     tail = [escape(line)] if (line := unmanaged_line(plan)) else []
@@ -176,6 +179,8 @@ def render_apply_markdown(result: ApplyResult, *, limit: int = DEFAULT_LIMIT) ->
         f"started {result.startedAt.isoformat(timespec='seconds')}, "
         f"finished {result.finishedAt.isoformat(timespec='seconds')}.",
     ]
+    if partial := targeting_line(plan):
+        head += ["", f"> **{escape(partial)}**"]
     if result.ok and not result.outcomes:
         head += ["", "**Nothing to apply.**"]
     return _assemble(head, _blocks(apply_sections(result), _APPLY_HINT), [], limit)

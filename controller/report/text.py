@@ -21,6 +21,7 @@ from controller.plan.model import Plan
 from controller.plan.outcome import ApplyResult
 from controller.report.fit import column_needs, fits, is_free, stacked
 from controller.report.sections import (
+    PARTIAL,
     Section,
     apply_count_parts,
     apply_counts,
@@ -31,6 +32,7 @@ from controller.report.sections import (
     header_line,
     nothing_to_do,
     plan_sections,
+    targeting_line,
     unmanaged_line,
 )
 
@@ -121,7 +123,7 @@ def _rich(
     console = _console(width, color)
     console.print(Text(clean(head[0]), style="bold"))
     for line in head[1:]:
-        console.print(Text(clean(line)))
+        console.print(Text(clean(line), style="bold yellow" if line.startswith(PARTIAL) else ""))
     for section in sections:
         console.print()
         for part in _rich_section(section, console.width):
@@ -144,6 +146,8 @@ def render_plan_text(
     """A plan for a terminal (``rich``) or a pipe (plain). ``width`` applies to rich only:
     plain text is never wrapped, so it stays greppable."""
     head = [header_line(plan), ", ".join(count_parts(plan))]
+    if partial := targeting_line(plan):
+        head.append(partial)
     verdict = nothing_to_do(plan)
     if verdict:
         head.append(verdict)
@@ -172,6 +176,8 @@ def render_apply_text(
 ) -> str:
     """An apply result: the outcome counts table, then failures and unfinished orders."""
     head = [apply_header_line(result), ", ".join(apply_count_parts(result))]
+    if partial := targeting_line(result.plan):
+        head.append(partial)
     sections = [_apply_summary_section(result), *apply_sections(result)]
     if rich:
         return _rich(head, sections, [], width, color)
