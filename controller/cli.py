@@ -298,6 +298,44 @@ def apply_command(
     run_body(body)
 
 
+# -- subctl show ------------------------------------------------------------------------
+
+
+@main.command(name="show")
+@click.argument("subscription_id", metavar="ID")
+@click.argument("paths", nargs=-1)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text: for people; json: one object on stdout.",
+)
+@click.pass_context
+def show_command(
+    ctx: click.Context, /, subscription_id: str, paths: tuple[str, ...], fmt: str
+) -> None:
+    """One subscription: live state, declaration (searched in PATHS), orders, plan. Read-only."""
+    from controller.marketplace.settings import ApiSettings  # noqa: PLC0415
+    from controller.show import run_show  # noqa: PLC0415 - imports httpx, anyio
+
+    def body() -> int:
+        glob: GlobalOptions = ctx.obj
+        settings = ApiSettings.from_env(glob.api_url, marketplace_option=glob.marketplace)
+        return run_show(
+            subscription_id,
+            paths,
+            settings,
+            fmt=fmt,
+            color=glob.color,
+            echo=lambda text: click.echo(text, nl=False),
+            echo_err=lambda text: click.echo(text, err=True),
+        )
+
+    run_body(body)
+
+
 # -- subctl export (adoption) ------------------------------------------------------------
 
 

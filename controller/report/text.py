@@ -140,6 +140,21 @@ def _rich(
 # --- public --------------------------------------------------------------------------
 
 
+def render_text(
+    head: list[str],
+    sections: list[Section],
+    tail: list[str],
+    *,
+    rich: bool,
+    width: int | None = None,
+    color: bool = True,
+) -> str:
+    """Head lines, titled tables, tail lines: rich at ``width`` or plain (``subctl show``)."""
+    if rich:
+        return _rich(head, sections, tail, width, color)
+    return _plain(head, sections, tail)
+
+
 def render_plan_text(
     plan: Plan, *, rich: bool, width: int | None = None, color: bool = True
 ) -> str:
