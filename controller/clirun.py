@@ -16,6 +16,7 @@ from collections.abc import Callable
 import click
 
 from controller.errors import EXIT_ERROR, ControllerError, SpecErrors, exit_code_for
+from controller.statedir import STATE_DIR, hint_if_created
 
 
 def _unwrapped(body: Callable[[], int]) -> int:
@@ -41,6 +42,7 @@ def _leaves(group: BaseExceptionGroup[BaseException]) -> list[BaseException]:
 def run_body(body: Callable[[], int]) -> None:
     """Run a command body and exit with its code; the only place errors become exits."""
     log = logging.getLogger("subctl")
+    state_existed = STATE_DIR.exists()
     try:
         code = _unwrapped(body)
     except SpecErrors as err:
@@ -61,6 +63,7 @@ def run_body(body: Callable[[], int]) -> None:
             f"internal error: {type(err).__name__}: {err} (run with -vv for details)", err=True
         )
         code = EXIT_ERROR
+    hint_if_created(state_existed, lambda line: click.echo(line, err=True))
     sys.exit(code)
 
 
