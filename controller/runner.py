@@ -205,6 +205,8 @@ def _confirm_on_terminal(common: Common) -> Callable[[Plan], bool]:
         previous = signal.signal(signal.SIGINT, signal.default_int_handler) if main else None
         try:
             return click.confirm(confirm_question(plan), default=False, err=True, prompt_suffix=" ")
+        except click.exceptions.Abort:  # Ctrl-C or end of input at the question
+            raise Interrupted("interrupted at the confirmation; nothing was written") from None
         finally:
             if previous is not None:
                 signal.signal(signal.SIGINT, previous)

@@ -10,6 +10,7 @@ import os
 import pty
 import re
 import select
+import signal
 import subprocess
 import sys
 import time
@@ -108,3 +109,35 @@ def test_prompt_then_bar_then_completion_lines(sandbox: StartServer, tmp_path: P
     done = [s for s in segments if "is now completed" in s]
     assert done, segments
     assert all(s.startswith("order SO009203 (cancellation, subscription 203)") for s in done)
+
+
+def test_ctrl_c_at_the_prompt_stops_at_once(sandbox: StartServer, tmp_path: Path) -> None:
+    """The prompt blocks the event loop; asyncio's handler used to swallow the first
+    Ctrl-C there. Now it aborts at once: exit 130, nothing written."""
+    server = sandbox({"subscriptions": [sub("201", renew=False)]})
+    specs = write_specs(
+        tmp_path / "specs", "acme", [{"id": "201", "state": "active", "autoRenew": True}]
+    )
+    master, slave = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "controller", "apply", str(specs)],
+        cwd=tmp_path,
+        env=process_env(env_for(server)),
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+    )
+    os.close(slave)
+    try:
+        assert "[y/N]" in ANSI.sub("", _read_until(master, "[y/N]", 60))
+        # A person reads the question first; a signal in the instant between the prompt
+        # and readline's wait for a key is only seen at the next key.
+        time.sleep(0.5)
+        proc.send_signal(signal.SIGINT)  # what Ctrl-C on its terminal sends
+        out = _read_until(master, "\x00never", 20)
+        proc.wait(timeout=20)
+    finally:
+        os.close(master)
+    assert proc.returncode == 130
+    assert "interrupted at the confirmation; nothing was written" in ANSI.sub("", out)
+    assert server.api().subscription("201")["renewalStatus"] is False

@@ -78,3 +78,26 @@ def test_first_ctrl_c_stops_cleanly_and_the_next_run_converges(
         renewals = [o for o in api.orders(i) if o["type"] == "renewal"]
         assert len(renewals) == 1, (i, renewals)  # no duplicate order
         assert api.subscription(i)["renewalStatus"] is True
+
+
+def test_first_ctrl_c_stops_a_slow_plan_at_once(sandbox: StartServer, tmp_path: Path) -> None:
+    server = sandbox({"subscriptions": [sub("301")]}, "--latency-ms", "4000")
+    specs = write_specs(
+        tmp_path / "specs", "acme", [{"id": "301", "state": "active", "autoRenew": True}]
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "controller", "plan", str(specs)],
+        cwd=tmp_path,
+        env=process_env(env_for(server)),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    time.sleep(1.5)  # imported and waiting for the token call
+    sent = time.monotonic()
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130, err
+    assert time.monotonic() - sent < 2.5  # not after the 4 s answer, nor ignored
+    assert "interrupted; no plan was made" in err
+    assert "Traceback" not in err
