@@ -150,19 +150,14 @@ async def apply(
             if left is None:  # interrupted: whatever had not finished is still processing
                 left = [(order_id, None) for order_id in follow if order_id not in finished]
             waited = (dt.datetime.now(dt.UTC) - before).total_seconds()
+            why = (
+                "when Ctrl-C stopped the wait"
+                if interrupt.requested
+                else f"after --wait {options.wait_seconds:g}s"
+            )
+            still, unfinished = _still_processing(left, _known_orders(plan, outcomes), why)
+            errors += unfinished
             outcomes = [_after_wait(o, finished) for o in outcomes]
-            for order_id, order in left:
-                name = (order.orderNumber if order else None) or order_id
-                still.append(name)
-                errors.append(
-                    Issue(
-                        subscriptionId=(order.subscriptionId if order else None) or "",
-                        code=IssueCode.STILL_PROCESSING,
-                        message=f"order {name} still processing after --wait "
-                        f"{options.wait_seconds:g}s",
-                        orderId=order_id,
-                    )
-                )
     return ApplyResult(
         startedAt=started,
         finishedAt=dt.datetime.now(dt.UTC),
@@ -173,6 +168,35 @@ async def apply(
         waitedSeconds=waited,
         interrupted=True if interrupt.requested else None,
     )
+
+
+def _still_processing(
+    left: list[tuple[str, Order | None]], known: dict[str, tuple[str | None, str]], why: str
+) -> tuple[list[str], list[Issue]]:
+    """The orders still processing when the wait ended: their names, and one error each."""
+    names: list[str] = []
+    issues: list[Issue] = []
+    for order_id, order in left:
+        number, sub_id = known.get(order_id, (None, ""))
+        name = (order.orderNumber if order else None) or number or order_id
+        names.append(name)
+        issues.append(
+            Issue(
+                subscriptionId=(order.subscriptionId if order else None) or sub_id,
+                code=IssueCode.STILL_PROCESSING,
+                message=f"order {name} still processing {why}",
+                orderId=order_id,
+            )
+        )
+    return names, issues
+
+
+def _known_orders(plan: Plan, outcomes: list[StepOutcome]) -> dict[str, tuple[str | None, str]]:
+    """Order id -> (order number, subscription) from the run so far: names the orders a
+    cut-short wait never read."""
+    known = {p.orderId: (p.orderNumber, p.subscriptionId) for p in plan.inProgress if p.orderId}
+    known.update({o.orderId: (o.orderNumber, o.subscriptionId) for o in outcomes if o.orderId})
+    return known
 
 
 def _after_wait(outcome: StepOutcome, finished: dict[str, Order]) -> StepOutcome:
