@@ -53,6 +53,9 @@ def test_plan_only_is_partial_and_recorded(world: tuple[Server, Path]) -> None:
         text.stdout
     )
     assert "2 not targeted" in text.stdout
+    summary = specs.parent / "summary.json"
+    assert subctl(server, "plan", str(specs), "--only", "201", "--summary", str(summary)).code == 0
+    assert json.loads(summary.read_text(encoding="utf-8"))["targeting"]["notTargeted"] == 2
     markdown = subctl(server, "plan", str(specs), "--customer", "1000999", "--format", "markdown")
     assert "PARTIAL PLAN: targeted with --customer 1000999" in markdown.stdout
 
