@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from controller import __version__
+from controller.cliglobal import add_global_options
 from controller.clirun import run_body, setup_logging
 from controller.durations import parse_duration
 from controller.errors import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK
@@ -57,6 +58,11 @@ class _Group(click.Group):
             click.echo("aborted", err=True)
             sys.exit(EXIT_INTERRUPTED)
         sys.exit(code if isinstance(code, int) else EXIT_OK)
+
+    def add_command(self, cmd: click.Command, name: str | None = None) -> None:
+        # -v, -q, --no-color, ... also after the command (controller/cliglobal.py).
+        add_global_options(cmd)
+        super().add_command(cmd, name)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -140,6 +146,8 @@ def _connection_options(fn: Callable[..., None]) -> Callable[..., None]:
             type=click.Choice(["text", "json", "markdown"]),
             default="text",
             show_default=True,
+            help="text: tables for people; json: versioned (formatVersion 1); "
+            "markdown: a pull-request comment.",
         ),
         click.option(
             "--stuck-after",
@@ -225,6 +233,23 @@ def _limits(params: dict[str, Any]) -> GuardLimits:
         max_renewal_terms=params.pop("max_renewal_terms"),
         max_cost=params.pop("max_cost"),
     )
+def _targeting_options(fn: Callable[..., None]) -> Callable[..., None]:
+    """--only / --customer for plan and apply (controller/plan/targeting.py)."""
+    fn = click.option(
+        "--customer",
+        "customers",
+        multiple=True,
+        metavar="ID",
+        help="Plan/apply only the declared subscriptions of this customer (repeatable); "
+        "a partial plan.",
+    )(fn)
+    return click.option(
+        "--only",
+        multiple=True,
+        metavar="ID",
+        help="Plan/apply only this declared subscription (repeatable), like terraform "
+        "-target; a partial plan.",
+    )(fn)
 
 
 def _common(ctx: click.Context, params: dict[str, Any]) -> Common:
@@ -241,11 +266,14 @@ def _common(ctx: click.Context, params: dict[str, Any]) -> Common:
         stuck_after=parse_duration(params["stuck_after"], "--stuck-after"),
         warn_days=params["warn_days"],
         summary=params["summary"],
+        only=tuple(params.get("only", ())),
+        customers=tuple(params.get("customers", ())),
     )
 
 
 @main.command()
 @_connection_options
+@_targeting_options
 @click.option(
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -271,7 +299,8 @@ def plan(ctx: click.Context, /, out: Path | None, detailed_exitcode: bool, **par
 
 @main.command(name="apply")
 @_connection_options
-@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@_targeting_options
+@click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation.")
 @click.option(
     "--plan",
     "plan_file",
@@ -286,7 +315,13 @@ def plan(ctx: click.Context, /, out: Path | None, detailed_exitcode: bool, **par
     default=None,
     help="Wait this long (90s, 10m) for approved cancellations to complete.",
 )
-@click.option("--concurrency", type=click.IntRange(min=1, max=64), default=8, show_default=True)
+@click.option(
+    "--concurrency",
+    type=click.IntRange(min=1, max=64),
+    default=8,
+    show_default=True,
+    help="How many subscriptions are applied at once (steps of one always run in order).",
+)
 @click.option(
     "--journal",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -335,6 +370,44 @@ def apply_command(
             journal_path=journal,
             lock_wait=parse_duration(lock_wait, "--lock-wait"),
             notify_urls=notify_urls,
+        )
+
+    run_body(body)
+
+
+# -- subctl show ------------------------------------------------------------------------
+
+
+@main.command(name="show")
+@click.argument("subscription_id", metavar="ID")
+@click.argument("paths", nargs=-1)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text: for people; json: one object on stdout.",
+)
+@click.pass_context
+def show_command(
+    ctx: click.Context, /, subscription_id: str, paths: tuple[str, ...], fmt: str
+) -> None:
+    """One subscription: live state, declaration (searched in PATHS), orders, plan. Read-only."""
+    from controller.marketplace.settings import ApiSettings  # noqa: PLC0415
+    from controller.show import run_show  # noqa: PLC0415 - imports httpx, anyio
+
+    def body() -> int:
+        glob: GlobalOptions = ctx.obj
+        settings = ApiSettings.from_env(glob.api_url, marketplace_option=glob.marketplace)
+        return run_show(
+            subscription_id,
+            paths,
+            settings,
+            fmt=fmt,
+            color=glob.color,
+            echo=lambda text: click.echo(text, nl=False),
+            echo_err=lambda text: click.echo(text, err=True),
         )
 
     run_body(body)

@@ -17,6 +17,7 @@ import click
 
 from controller.errors import EXIT_ERROR, ControllerError, SpecErrors, exit_code_for
 from controller.redact import RedactingFilter, redact
+from controller.statedir import STATE_DIR, hint_if_created
 
 
 def _unwrapped(body: Callable[[], int]) -> int:
@@ -42,6 +43,7 @@ def _leaves(group: BaseExceptionGroup[BaseException]) -> list[BaseException]:
 def run_body(body: Callable[[], int]) -> None:
     """Run a command body and exit with its code; the only place errors become exits."""
     log = logging.getLogger("subctl")
+    state_existed = STATE_DIR.exists()
     try:
         code = _unwrapped(body)
     except SpecErrors as err:
@@ -63,6 +65,7 @@ def run_body(body: Callable[[], int]) -> None:
             err=True,
         )
         code = EXIT_ERROR
+    hint_if_created(state_existed, lambda line: click.echo(line, err=True))
     sys.exit(code)
 
 
@@ -81,6 +84,9 @@ def setup_logging(verbosity: int, quiet: bool) -> None:
     for handler in logging.getLogger().handlers:
         if not any(isinstance(f, RedactingFilter) for f in handler.filters):
             handler.addFilter(RedactingFilter())
+    # Set on our own logger as well: basicConfig does nothing the second time, and a -v
+    # typed after the command (controller/cliglobal.py) calls this again.
+    logging.getLogger("subctl").setLevel(level)
     # httpx/httpcore log request lines at DEBUG; our client logs its own redacted lines,
     # so theirs stay quiet at every verbosity (they could carry headers in future versions).
     for noisy in ("httpx", "httpcore", "hpack", "uvicorn.access"):

@@ -17,7 +17,8 @@ code (DESIGN.md section 7). Anything else is a bug and is reported as such.
     │   └── ApiProtocolError 2xx with a body we cannot understand (never retried)
     ├── ConfigError          bad option, no target chosen, insecure URL
     ├── PlanError            impossible or forbidden transition, unreadable plan file
-    └── GuardError           refused by a guard (exit 3)
+    ├── GuardError           refused by a guard (exit 3)
+    └── Interrupted          Ctrl-C before anything was written (exit 130)
 """
 
 from __future__ import annotations
@@ -165,6 +166,12 @@ class GuardError(ControllerError):
     def __init__(self, message: str, kind: str | None = None) -> None:
         super().__init__(message)
         self.kind = kind
+
+
+class Interrupted(ControllerError):
+    """Ctrl-C stopped the run cleanly (controller/apply/interrupt.py)."""
+
+    exit_code = EXIT_INTERRUPTED
 
 
 def exit_code_for(error: BaseException) -> int:

@@ -1,4 +1,9 @@
-"""A progress bar for long applies, on stderr, only when stderr is a terminal."""
+"""A progress bar for long applies, on stderr, only when stderr is a terminal.
+
+Started by ``subctl apply`` (controller/runner.py) only after the confirmation was
+answered. Lines printed while it runs (orders completed, Ctrl-C notes) go through
+``say``: rich prints them above the bar instead of gluing them to it.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +18,7 @@ from rich.progress import (
     TextColumn,
     TimeElapsedColumn,
 )
+from rich.text import Text
 
 from controller.plan.outcome import StepOutcome
 
@@ -36,6 +42,14 @@ class StepProgress:
         )
         self._progress.start()
         self._task = self._progress.add_task("apply", total=total)
+
+    def say(self, line: str) -> None:
+        """One line on stderr, above the bar while it runs (never glued to it)."""
+        if self._progress is not None:
+            # Text, not str: the line may hold user text that must not read as markup.
+            self._progress.console.print(Text(line), soft_wrap=True)
+        else:
+            print(line, file=sys.stderr, flush=True)
 
     def advance(self, _outcome: StepOutcome) -> None:
         if self._progress is not None and self._task is not None:

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import signal
 import sys
+import threading
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -17,14 +19,19 @@ from typing import Literal, TypeVar
 
 import anyio
 import click
+from rich.console import Console
 
+from controller.apply.interrupt import Interrupt
 from controller.apply.lock import DEFAULT_WAIT_SECONDS, apply_lock, lock_path
 from controller.errors import (
     EXIT_CHANGES,
     EXIT_ERROR,
+    EXIT_INTERRUPTED,
     EXIT_OK,
     EXIT_REFUSED,
+    ConfigError,
     GuardError,
+    Interrupted,
     PlanError,
 )
 from controller.gctune import batch_gc, freeze_loaded
@@ -35,8 +42,10 @@ from controller.plan.guards import GuardLimits, with_refusals
 from controller.plan.inputs import PlanOptions
 from controller.plan.model import Plan
 from controller.plan.outcome import ApplyResult, Outcome, StepOutcome
+from controller.plan.targeting import check_targets, restrict
 from controller.progress import StepProgress
 from controller.redact import redact
+from controller.report.question import confirm_question
 from controller.report.render import render_apply, render_plan
 from controller.report.summary import apply_summary, plan_summary
 from controller.revision import spec_revision
@@ -64,6 +73,8 @@ class Common:
     stuck_after: float
     warn_days: int
     summary: Path | None
+    only: tuple[str, ...] = ()  # --only: a partial plan (controller/plan/targeting.py)
+    customers: tuple[str, ...] = ()  # --customer
 
 
 def _echo_err(message: str) -> None:
@@ -90,6 +101,20 @@ def _plan_options(common: Common, settings: ApiSettings, desired: DesiredState) 
 
 def _rich(common: Common) -> bool:
     return common.color and sys.stdout.isatty()
+
+
+def _width(common: Common) -> int | None:
+    """The terminal's real width (COLUMNS honoured) for rich output; None for a pipe,
+    whose plain text is never wrapped."""
+    if not _rich(common):
+        return None
+    return Console(file=sys.stdout).width
+
+
+def _show_plan(plan: Plan, common: Common) -> str:
+    return render_plan(
+        plan, common.fmt, rich=_rich(common), color=common.color, width=_width(common)
+    )
 
 
 def _write_text(path: Path, text: str) -> None:
@@ -123,16 +148,25 @@ def run_plan(
 ) -> int:
     desired = load_specs(common.paths)
     freeze_loaded()
+    check_targets(desired, common.only)
     settings = ApiSettings.from_env(common.api_url, marketplace_option=common.marketplace)
     options = _plan_options(common, settings, desired)
 
-    async def go() -> Plan:
-        async with open_client(settings, announce=_echo_err) as client:
-            return await observe_and_plan(client, desired, options)
+    interrupt = Interrupt()
 
+    async def go() -> Plan | None:
+        # The first Ctrl-C stops the plan at once (asyncio alone may swallow it).
+        with interrupt.installed(), interrupt.cancels():
+            async with open_client(settings, announce=_echo_err) as client:
+                return await observe_and_plan(client, desired, options)
+        return None
+
+    plan = _run_async(go)
+    if plan is None or interrupt.requested:
+        raise Interrupted("interrupted; no plan was made")
     # The guards apply would enforce, shown now: a PR is not merged green to be refused.
-    plan = with_refusals(_run_async(go), limits or GuardLimits())
-    _echo(render_plan(plan, common.fmt, rich=_rich(common), color=common.color))
+    plan = with_refusals(restrict(plan, common.only, common.customers), limits or GuardLimits())
+    _echo(_show_plan(plan, common))
     if out is not None:
         _write_text(out, plan.to_json())
     if common.summary is not None:
@@ -145,6 +179,24 @@ def run_plan(
     if detailed_exitcode and plan.has_changes:
         return EXIT_CHANGES
     return EXIT_OK
+
+
+def _check_targeting(common: Common, desired: DesiredState, plan_file: Path | None) -> None:
+    check_targets(desired, common.only)
+    if plan_file is not None and (common.only or common.customers):
+        raise ConfigError(
+            "--only/--customer cannot be combined with --plan: a saved plan keeps the "
+            "targeting it was made with"
+        )
+
+
+def _interrupted_exit(result: ApplyResult) -> int:
+    skipped = result.count(Outcome.NOT_ATTEMPTED)
+    _echo_err(
+        f"interrupted: stopped after the writes in flight; {skipped} step(s) not "
+        "attempted; run apply again to finish"
+    )
+    return EXIT_INTERRUPTED
 
 
 def read_plan_file(path: Path) -> Plan:
@@ -168,9 +220,17 @@ def _confirm_on_terminal(common: Common) -> Callable[[Plan], bool]:
             )
         if common.fmt != "text":  # the plan was not shown yet
             _echo_err(render_plan(plan, "text", rich=False))
-        return click.confirm(
-            f"Apply {plan.totals.changes} change(s) to {plan.target}?", default=False, err=True
-        )
+        # The prompt blocks the event loop, so the loop's Ctrl-C handling cannot run:
+        # Python's default handler makes Ctrl-C at the prompt abort at once (exit 130).
+        main = threading.current_thread() is threading.main_thread()
+        previous = signal.signal(signal.SIGINT, signal.default_int_handler) if main else None
+        try:
+            return click.confirm(confirm_question(plan), default=False, err=True, prompt_suffix=" ")
+        except click.exceptions.Abort:  # Ctrl-C or end of input at the question
+            raise Interrupted("interrupted at the confirmation; nothing was written") from None
+        finally:
+            if previous is not None:
+                signal.signal(signal.SIGINT, previous)
 
     return confirm
 
@@ -197,6 +257,7 @@ def run_apply(
         common = replace(common, paths=saved.specPaths)  # the specs it was made from
     desired = load_specs(common.paths)
     freeze_loaded()
+    _check_targeting(common, desired, plan_file)
     settings = ApiSettings.from_env(common.api_url, marketplace_option=common.marketplace)
     plan_options = _plan_options(common, settings, desired)
     journal = Journal(journal_path or DEFAULT_JOURNAL, revision=plan_options.revision)
@@ -205,8 +266,11 @@ def run_apply(
         limits=limits,
         concurrency=concurrency,
         wait_seconds=wait_seconds,
+        only=common.only,
+        customers=common.customers,
     )
     progress = StepProgress(enabled=common.fmt == "text" and not common.quiet)
+    interrupt = Interrupt(say=progress.say)
     shown: list[Plan] = []
 
     def notify(
@@ -229,8 +293,15 @@ def run_apply(
     def on_plan(plan: Plan) -> None:
         shown.append(plan)
         if common.fmt == "text":
-            _echo(render_plan(plan, "text", rich=_rich(common), color=common.color))
-        progress.start(len(plan.steps))
+            _echo(_show_plan(plan, common))
+
+    ask = (lambda _p: True) if yes else _confirm_on_terminal(common)
+
+    def confirm(plan: Plan) -> bool:
+        answer = ask(plan)
+        if answer:  # the bar starts only once the question is answered
+            progress.start(len(plan.steps))
+        return answer
 
     def on_step(outcome: StepOutcome) -> None:
         progress.advance(outcome)
@@ -238,14 +309,20 @@ def run_apply(
     def on_order_done(order: Order) -> None:
         if not common.quiet:
             # Live text: an order number may carry terminal escapes (controller/safetext.py).
-            _echo_err(
-                scrub(
-                    f"order {order.orderNumber or order.id} ({order.type.value}, subscription "
-                    f"{order.subscriptionId}) is now {order.status.value}"
+            progress.say(
+                redact(
+                    scrub(
+                        f"order {order.orderNumber or order.id} ({order.type.value}, "
+                        f"subscription {order.subscriptionId}) is now {order.status.value}"
+                    )
                 )
             )
 
     async def go() -> ApplyResult:
+        with interrupt.installed():
+            return await _apply_with(settings)
+
+    async def _apply_with(settings: ApiSettings) -> ApplyResult:
         async with open_client(settings, announce=_echo_err) as client:
             return await apply(
                 client,
@@ -254,10 +331,11 @@ def run_apply(
                 options,
                 journal,
                 saved_plan=saved,
-                confirm=(lambda _p: True) if yes else _confirm_on_terminal(common),
+                confirm=confirm,
                 on_plan=on_plan,
                 on_step=on_step,
                 on_order_done=on_order_done,
+                interrupt=interrupt,
             )
 
     try:
@@ -267,6 +345,9 @@ def run_apply(
         lock = lock_path(lock_target(settings), settings.username, settings.marketplace)
         with apply_lock(lock, wait_seconds=lock_wait, on_wait=None if common.quiet else _echo_err):
             result = _run_async(go)
+    except Interrupted:
+        progress.stop()
+        raise
     except GuardError as err:
         progress.stop()
         if common.summary is not None:
@@ -288,10 +369,16 @@ def run_apply(
         notify(None, None, failure=err)
         raise
     progress.stop()
-    _echo(render_apply(result, common.fmt, rich=_rich(common), color=common.color))
+    _echo(
+        render_apply(
+            result, common.fmt, rich=_rich(common), color=common.color, width=_width(common)
+        )
+    )
     if common.summary is not None:
         _write_json(common.summary, apply_summary(result))
     notify(result, None)
+    if result.interrupted:
+        return _interrupted_exit(result)
     failed = result.count(Outcome.FAILED)
     # Journal lines that could not be written (disk full) are reported apart: the writes
     # themselves are reported above with their real outcome.

@@ -17,6 +17,7 @@ import anyio
 
 from controller.apply.groupcommit import GroupCommit
 from controller.apply.journal import Journal
+from controller.apply.writelog import LoggedCommit
 from controller.errors import ApiClientError, ControllerError, NotFound, Unauthorized
 from controller.marketplace.client import MarketplaceClient
 from controller.marketplace.models import (
@@ -41,12 +42,18 @@ T = TypeVar("T")
 class ExecutorOptions:
     concurrency: int = 8
     revision: str | None = None
+    # Asked before every write: True once a Ctrl-C asked to stop (apply/interrupt.py).
+    stop: Callable[[], bool] | None = None
 
 
 @dataclass
 class ExecutionReport:
     outcomes: list[StepOutcome] = field(default_factory=list)
     approved: list[str] = field(default_factory=list)  # order ids now processing at the vendor
+
+
+class _Interrupted(Exception):
+    """A write was about to start after Ctrl-C: it is not started."""
 
 
 class _StepFailed(Exception):
@@ -70,7 +77,8 @@ class Executor:
         self.report = ExecutionReport()
         self._gone: set[str] = set()  # found terminated/removed while running its steps
         # The journal's records are written off the event loop, batched (group commit).
-        self._records = GroupCommit(journal)
+        # LoggedCommit: -v logs each write as it is journalled (apply/writelog.py).
+        self._records: GroupCommit = LoggedCommit(journal)
 
     async def run(self, plan: Plan) -> ExecutionReport:
         limiter = anyio.CapacityLimiter(max(1, self.options.concurrency))
@@ -100,6 +108,9 @@ class Executor:
         for index, step in enumerate(sub.steps):
             try:
                 outcome, created = await self._run_step(sub, step, created)
+            except _Interrupted:
+                self._skip_rest(sub, index - 1, "not attempted: interrupted (Ctrl-C)")
+                return
             except (ControllerError, _StepFailed) as err:
                 order = err.order if isinstance(err, _StepFailed) else None
                 self._record(
@@ -164,6 +175,8 @@ class Executor:
         request_id: str | None = None,
     ) -> tuple[int, T]:
         """Run one write with its journal entry opened first; a failure closes it."""
+        if self.options.stop is not None and self.options.stop():
+            raise _Interrupted  # before the journal entry: nothing of it happened
         handle = await self._records.start(
             sub_id, step.action.value, order_id, request_id=request_id
         )
@@ -252,9 +265,23 @@ class Executor:
             done = await self._renewed_elsewhere(sub, step, term, terms)
             if done is not None:
                 return done
-            order, cid, existed = await self._place(
-                sub, step, OrderType.RENEWAL, self._attributes(sub)
-            )
+            try:
+                order, cid, existed = await self._place(
+                    sub, step, OrderType.RENEWAL, self._attributes(sub)
+                )
+            except _Interrupted:
+                if last is None:
+                    raise
+                return StepOutcome(
+                    subscriptionId=sub.id,
+                    action=step.action,
+                    outcome=Outcome.IN_PROGRESS,
+                    message=f"interrupted (Ctrl-C) after {term} of {terms} renewal(s), last "
+                    f"order {_name(last)}; the next run places the rest",
+                    orderId=last.id,
+                    orderNumber=last.orderNumber,
+                    correlationId=cid,
+                )
             last = order
             if existed or order.status is not OrderStatus.COMPLETED:
                 if order.status is OrderStatus.ERROR:

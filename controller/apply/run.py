@@ -14,9 +14,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from controller.apply.executor import Executor, ExecutorOptions
+from controller.apply.interrupt import Interrupt
 from controller.apply.journal import Journal
 from controller.apply.wait import wait_for_vendor
-from controller.errors import GuardError
+from controller.errors import GuardError, Interrupted
 from controller.marketplace.client import MarketplaceClient
 from controller.marketplace.models import Order, OrderStatus
 from controller.observe import observe_and_plan
@@ -25,6 +26,7 @@ from controller.plan.inputs import PlanOptions
 from controller.plan.model import Issue, IssueCode, Plan, ProgressKind, Refusal
 from controller.plan.outcome import ApplyResult, Outcome, StepOutcome
 from controller.plan.saved import check_fresh, check_origin
+from controller.plan.targeting import restrict
 from controller.spec.models import DesiredState
 
 
@@ -34,6 +36,8 @@ class ApplyOptions:
     concurrency: int = 8
     wait_seconds: float | None = None
     poll_interval: float = 2.0
+    only: tuple[str, ...] = ()  # --only / --customer: a partial plan (plan/targeting.py)
+    customers: tuple[str, ...] = ()
 
 
 def _refuse(refusal: Refusal) -> GuardError:
@@ -52,8 +56,11 @@ async def apply(
     on_plan: Callable[[Plan], None] | None = None,
     on_step: Callable[[StepOutcome], None] | None = None,
     on_order_done: Callable[[Order], None] | None = None,
+    interrupt: Interrupt | None = None,
 ) -> ApplyResult:
     started = dt.datetime.now(dt.UTC)
+    interrupt = interrupt or Interrupt()
+    only, customers = options.only, options.customers
     if saved_plan is not None:
         # Never executed as read: the specs and target must be the plan's, and a fresh
         # plan must do exactly what it says (controller/plan/saved.py).
@@ -62,7 +69,13 @@ async def apply(
         )
         if refusal is not None:
             raise _refuse(refusal)
-    plan = with_refusals(await observe_and_plan(client, desired, plan_options), options.limits)
+        if saved_plan.targeting is not None:  # a reviewed partial plan stays partial
+            only, customers = saved_plan.targeting.only, saved_plan.targeting.customers
+    with interrupt.cancels():  # a Ctrl-C while planning: nothing written, stop now
+        fresh = await observe_and_plan(client, desired, plan_options)
+    if interrupt.requested:
+        raise Interrupted("interrupted while planning; nothing was written")
+    plan = with_refusals(restrict(fresh, only, customers), options.limits)
     if saved_plan is not None and (refusal := check_fresh(saved_plan, plan)) is not None:
         plan = plan.model_copy(update={"refusals": (refusal, *plan.refusals)})
     if on_plan is not None:
@@ -71,12 +84,19 @@ async def apply(
         raise GuardError(refusal_text(plan.refusals), plan.refusals[0].kind.value)
     if plan.has_changes and not confirm(plan):
         raise GuardError("apply not confirmed; nothing was written", "no-confirmation")
+    if interrupt.requested:  # Ctrl-C while the plan was shown: still nothing written
+        raise Interrupted("interrupted before writing; nothing was written")
+    interrupt.writing = True
     journal.ensure_writable()  # before recovering or writing anything
     journal.recover()
     executor = Executor(
         client,
         journal,
-        ExecutorOptions(concurrency=options.concurrency, revision=plan_options.revision),
+        ExecutorOptions(
+            concurrency=options.concurrency,
+            revision=plan_options.revision,
+            stop=interrupt.stop_requested,
+        ),
         on_step=on_step,
     )
     try:
@@ -87,7 +107,7 @@ async def apply(
     outcomes = list(report.outcomes)
     still: list[str] = []
     waited: float | None = None
-    if options.wait_seconds is not None:
+    if options.wait_seconds is not None and not interrupt.requested:
         follow = list(report.approved) + [
             p.orderId
             for p in plan.inProgress
@@ -102,33 +122,26 @@ async def apply(
                 if on_order_done is not None:
                     on_order_done(order)
 
-            left = await wait_for_vendor(
-                client,
-                follow,
-                options.wait_seconds,
-                poll_interval=options.poll_interval,
-                on_done=done,
-            )
-            waited = (dt.datetime.now(dt.UTC) - before).total_seconds()
-            outcomes = [_after_wait(o, finished) for o in outcomes]
-            # An order never read during the wait (a slow server) is still named by the
-            # number the approval or the plan showed.
-            known = {o.orderId: o.orderNumber for o in outcomes if o.orderId and o.orderNumber}
-            known |= {
-                p.orderId: p.orderNumber for p in plan.inProgress if p.orderId and p.orderNumber
-            }
-            for order_id, order in left:
-                name = (order.orderNumber if order else None) or known.get(order_id) or order_id
-                still.append(name)
-                errors.append(
-                    Issue(
-                        subscriptionId=(order.subscriptionId if order else None) or "",
-                        code=IssueCode.STILL_PROCESSING,
-                        message=f"order {name} still processing after --wait "
-                        f"{options.wait_seconds:g}s",
-                        orderId=order_id,
-                    )
+            left: list[tuple[str, Order | None]] | None = None
+            with interrupt.cancels():  # Ctrl-C cuts the wait short; the orders go on
+                left = await wait_for_vendor(
+                    client,
+                    follow,
+                    options.wait_seconds,
+                    poll_interval=options.poll_interval,
+                    on_done=done,
                 )
+            if left is None:  # interrupted: whatever had not finished is still processing
+                left = [(order_id, None) for order_id in follow if order_id not in finished]
+            waited = (dt.datetime.now(dt.UTC) - before).total_seconds()
+            why = (
+                "when Ctrl-C stopped the wait"
+                if interrupt.requested
+                else f"after --wait {options.wait_seconds:g}s"
+            )
+            still, unfinished = _still_processing(left, _known_orders(plan, outcomes), why)
+            errors += unfinished
+            outcomes = [_after_wait(o, finished) for o in outcomes]
     return ApplyResult(
         startedAt=started,
         finishedAt=dt.datetime.now(dt.UTC),
@@ -137,7 +150,37 @@ async def apply(
         errors=tuple(errors),
         stillProcessing=tuple(still),
         waitedSeconds=waited,
+        interrupted=True if interrupt.requested else None,
     )
+
+
+def _still_processing(
+    left: list[tuple[str, Order | None]], known: dict[str, tuple[str | None, str]], why: str
+) -> tuple[list[str], list[Issue]]:
+    """The orders still processing when the wait ended: their names, and one error each."""
+    names: list[str] = []
+    issues: list[Issue] = []
+    for order_id, order in left:
+        number, sub_id = known.get(order_id, (None, ""))
+        name = (order.orderNumber if order else None) or number or order_id
+        names.append(name)
+        issues.append(
+            Issue(
+                subscriptionId=(order.subscriptionId if order else None) or sub_id,
+                code=IssueCode.STILL_PROCESSING,
+                message=f"order {name} still processing {why}",
+                orderId=order_id,
+            )
+        )
+    return names, issues
+
+
+def _known_orders(plan: Plan, outcomes: list[StepOutcome]) -> dict[str, tuple[str | None, str]]:
+    """Order id -> (order number, subscription) from the run so far: names the orders a
+    cut-short wait never read."""
+    known = {p.orderId: (p.orderNumber, p.subscriptionId) for p in plan.inProgress if p.orderId}
+    known.update({o.orderId: (o.orderNumber, o.subscriptionId) for o in outcomes if o.orderId})
+    return known
 
 
 def _after_wait(outcome: StepOutcome, finished: dict[str, Order]) -> StepOutcome:

@@ -24,6 +24,8 @@ import email.utils
 import json
 import math
 import re
+import socket
+import ssl
 from typing import Any, TypeVar
 
 import httpx
@@ -127,14 +129,65 @@ def error_from_response(
     return ApiProtocolError(f"unexpected HTTP status {status}: {message}", **where)
 
 
-def error_from_transport(exc: Exception, *, method: str, path: str) -> ApiUnavailable:
-    """No answer at all. The exception text is used, never the request it carries."""
+def error_from_transport(
+    exc: Exception, *, method: str, path: str, base_url: str | None = None
+) -> ApiUnavailable:
+    """No answer at all. The exception text is used, never the request it carries.
+
+    A connection that could not be made names the URL it was for (issue 14):
+    ``cannot connect to http://127.0.0.1:9 (connection refused)``.
+    """
     if isinstance(exc, httpx.TimeoutException):
         reason = f"timed out ({type(exc).__name__})"
+    elif isinstance(exc, httpx.ConnectError) and base_url:
+        reason = f"cannot connect to {_shown_url(base_url)} ({_connect_reason(exc)})"
     else:
         detail = shorten(str(exc), 120)
         reason = f"no answer ({type(exc).__name__}{': ' + detail if detail else ''})"
     return ApiUnavailable(reason, method=method, path=path)
+
+
+_DNS_HINTS = (
+    "name or service not known",
+    "nodename nor servname",
+    "temporary failure in name resolution",
+    "no address associated",
+    "getaddrinfo",
+    "name resolution",
+)
+
+
+def _connect_reason(exc: BaseException) -> str:
+    """Why a connection failed, in words: refused, DNS, TLS, or the library's text.
+
+    httpx wraps the socket error (anyio's "All connection attempts failed" in between),
+    so the whole cause chain is looked at.
+    """
+    chain: list[BaseException] = []
+    link: BaseException | None = exc
+    while link is not None and len(chain) < 8:
+        chain.append(link)
+        link = link.__cause__ or link.__context__
+    text = " ".join(str(e) for e in chain).lower()
+    if any(isinstance(e, ConnectionRefusedError) for e in chain) or "refused" in text:
+        return "connection refused"
+    if any(isinstance(e, socket.gaierror) for e in chain) or any(h in text for h in _DNS_HINTS):
+        return "DNS: host name not found"
+    tls = next((e for e in chain if isinstance(e, ssl.SSLError)), None)
+    if tls is not None or "ssl" in text or "certificate" in text:
+        return "TLS: " + shorten(str(tls or exc), 120)
+    if "unreachable" in text:
+        return "network unreachable"
+    return shorten(str(exc), 120) or "no connection"
+
+
+def _shown_url(base_url: str) -> str:
+    """The URL without user info or query (settings refuse those; belt and braces)."""
+    try:
+        url = httpx.URL(base_url)
+    except (httpx.InvalidURL, TypeError):
+        return "the marketplace URL"
+    return str(url.copy_with(userinfo=b"", query=None, fragment=None))
 
 
 def protocol_error(

@@ -166,7 +166,9 @@ class Exchange:
                     "%s %s -> no answer (%s) in %.0f ms", method, shown, type(exc).__name__, elapsed
                 )
                 _last_correlation_id.set(None)
-                raise error_from_transport(exc, method=method, path=path) from None
+                raise error_from_transport(
+                    exc, method=method, path=path, base_url=self._settings.base_url
+                ) from None
         elapsed = (time.perf_counter() - started) * 1000
         cid = response.headers.get(CORRELATION_HEADER)
         _last_correlation_id.set(cid)

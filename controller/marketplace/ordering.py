@@ -169,6 +169,11 @@ class OrderPlacer:
                 wait = self._retry.backoff(posts, err)
                 can_post_again = posts < self._attempts and self._retry.within_budget(started, wait)
                 if can_post_again:
+                    log.info(
+                        "POST /orders: outcome unknown (%s); re-reading orders in %.1fs",
+                        err.message,
+                        wait,
+                    )
                     await self._retry.sleep(wait)
                 mine = _ours(await self._reread(subscription_id, request_id, err), request_id)
                 if mine is not None:

@@ -22,6 +22,7 @@ are asked (so a given ``random`` sees the same calls), then it sleeps.
 
 from __future__ import annotations
 
+import logging
 import random as _random
 import time
 from collections.abc import Awaitable, Callable
@@ -33,6 +34,8 @@ import anyio
 from controller.errors import ApiError
 from controller.marketplace.limits import Clock, Sleep
 from controller.marketplace.settings import ApiSettings
+
+log = logging.getLogger("subctl.api")
 
 T = TypeVar("T")
 
@@ -108,5 +111,7 @@ class RetryPolicy:
                 wait = self.backoff(attempt, error)
                 if attempt >= self.attempts or not self.within_budget(started, wait):
                     raise
+                # -v: every wait, why and how long (the error text is ours, cut short).
+                log.info("retry %d in %.1fs after: %s", attempt + 1, wait, error)
             await self.sleep(wait)
             attempt += 1

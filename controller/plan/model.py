@@ -202,6 +202,18 @@ class Totals(_Value):
         return dict(sorted(value.items()))
 
 
+class Targeting(_Value):
+    """``--only`` / ``--customer`` (like terraform -target): a partial plan.
+
+    Only the declared subscriptions named by id, or belonging to one of the customers,
+    are planned; ``notTargeted`` counts the other declared ones (not unmanaged: they are
+    declared, just left out of this run)."""
+
+    only: tuple[str, ...] = ()
+    customers: tuple[str, ...] = ()
+    notTargeted: int = 0
+
+
 class Plan(_Value):
     formatVersion: Literal[1] = 1
     createdAt: dt.datetime
@@ -222,6 +234,7 @@ class Plan(_Value):
     # the spec paths as given, and a digest of the spec files' names and content.
     specPaths: tuple[str, ...] = ()
     specDigest: str | None = None
+    targeting: Targeting | None = None  # absent: every declared subscription was planned
 
     @property
     def steps(self) -> tuple[Step, ...]:

@@ -45,6 +45,8 @@ class ApplyResult(BaseModel):
     errors: tuple[Issue, ...] = ()  # plan errors, and orders still processing after --wait
     stillProcessing: tuple[str, ...] = Field(default=())
     waitedSeconds: float | None = None
+    # True when a Ctrl-C stopped the run: steps not started are "not attempted".
+    interrupted: bool | None = None
 
     def count(self, outcome: Outcome) -> int:
         return sum(1 for o in self.outcomes if o.outcome is outcome)

@@ -24,6 +24,7 @@ from controller.report.sections import (
     nothing_to_do,
     plan_sections,
     refusal_lines,
+    targeting_line,
     unmanaged_line,
 )
 from controller.safetext import scrub
@@ -163,6 +164,8 @@ def render_plan_markdown(plan: Plan, *, limit: int = DEFAULT_LIMIT) -> str:
     if refusals := refusal_lines(plan):
         # Never folded: the reviewer must see that merging this would be refused.
         head += ["", *(f"> **{escape(line)}**  " for line in refusals)]
+    if partial := targeting_line(plan):
+        head += ["", f"> **{escape(partial)}**"]
     if verdict := nothing_to_do(plan):
         head += ["", f"**{verdict}**"]
     tail = [escape(line)] if (line := unmanaged_line(plan)) else []
@@ -180,6 +183,8 @@ def render_apply_markdown(result: ApplyResult, *, limit: int = DEFAULT_LIMIT) ->
         f"started {result.startedAt.isoformat(timespec='seconds')}, "
         f"finished {result.finishedAt.isoformat(timespec='seconds')}.",
     ]
+    if partial := targeting_line(plan):
+        head += ["", f"> **{escape(partial)}**"]
     if result.ok and not result.outcomes:
         head += ["", "**Nothing to apply.**"]
     return _assemble(head, _blocks(apply_sections(result), _APPLY_HINT), [], limit)

@@ -79,6 +79,7 @@ def count_parts(plan: Plan) -> list[str]:
         f"{t.stuck:,} stuck",
         f"{t.inSync:,} in sync",
         f"{t.unmanaged:,} unmanaged",
+        *([f"{plan.targeting.notTargeted:,} not targeted"] if plan.targeting else []),
         cost_text(t, unpriced_renewals(plan)),
     ]
 
@@ -113,6 +114,22 @@ def refusal_lines(plan: Plan) -> list[str]:
     if left > 0:
         lines.append(f"... and {plural(left, 'more refusal')}")
     return lines
+
+
+PARTIAL = "PARTIAL PLAN"
+
+
+def targeting_line(plan: Plan) -> str | None:
+    """The loud warning of a targeted plan (--only / --customer); None for a full plan."""
+    t = plan.targeting
+    if t is None:
+        return None
+    named = [f"--only {i}" for i in t.only] + [f"--customer {c}" for c in t.customers]
+    return (
+        f"{PARTIAL}: targeted with {' '.join(named)}; "
+        f"{plural(t.notTargeted, 'declared subscription')} not targeted "
+        "(neither planned nor applied in this run)."
+    )
 
 
 def unmanaged_line(plan: Plan) -> str | None:

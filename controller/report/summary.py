@@ -34,7 +34,7 @@ def plan_summary(plan: Plan, refused: str | None = None, kind: str | None = None
     counts = {action.value: 0 for action in sorted(Action, key=lambda a: a.value)}
     for step in plan.steps:
         counts[step.action.value] += 1
-    return {
+    summary: dict[str, Any] = {
         "formatVersion": FORMAT_VERSION,
         "has_changes": plan.has_changes,
         "counts": counts,
@@ -49,6 +49,9 @@ def plan_summary(plan: Plan, refused: str | None = None, kind: str | None = None
         "guard_refusals": refusals,
         "refusal": kind if refusals else None,
     }
+    if plan.targeting is not None:  # a partial plan (--only / --customer)
+        summary["targeting"] = plan.targeting.model_dump(mode="json")
+    return summary
 
 
 def apply_summary(result: ApplyResult, refused: str | None = None) -> dict[str, Any]:
@@ -64,6 +67,8 @@ def apply_summary(result: ApplyResult, refused: str | None = None) -> dict[str, 
     data.update(apply_counts(result))
     data["still_processing"] = list(result.stillProcessing)
     data["ok"] = result.ok and not refused
+    if result.interrupted:
+        data["interrupted"] = True
     return data
 
 

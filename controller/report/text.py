@@ -12,13 +12,15 @@ from __future__ import annotations
 import io
 
 from rich.cells import cell_len
-from rich.console import Console
+from rich.console import Console, RenderableType
 from rich.table import Table
 from rich.text import Text
 
 from controller.plan.model import Plan
 from controller.plan.outcome import ApplyResult
+from controller.report.fit import column_needs, fits, is_free, stacked
 from controller.report.sections import (
+    PARTIAL,
     Section,
     apply_count_parts,
     apply_counts,
@@ -30,6 +32,7 @@ from controller.report.sections import (
     nothing_to_do,
     plan_sections,
     refusal_lines,
+    targeting_line,
     unmanaged_line,
 )
 from controller.safetext import scrub
@@ -86,19 +89,28 @@ def _console(width: int | None, color: bool) -> Console:
     )
 
 
-def _rich_table(section: Section) -> Table:
+def _rich_section(section: Section, width: int) -> list[RenderableType]:
+    """A table whose token columns (ids, sources, actions, orders) never wrap and whose
+    free text wraps at words; stacked blocks instead when the width cannot hold that
+    (controller/report/fit.py)."""
+    rows = [tuple(clean(c) for c in row) for row in blank_repeats(section.rows, section.group)]
+    if not fits(section.columns, rows, width):
+        return [Text(section.heading, style=section.style), *stacked(section.columns, rows, width)]
     table = Table(
         title=Text(section.heading, style=section.style),
         title_justify="left",
         show_lines=False,
         expand=False,
     )
-    for column in section.columns:
-        table.add_column(column, overflow="fold")
-    for row in blank_repeats(section.rows, section.group):
+    for column, need in zip(section.columns, column_needs(section.columns, rows), strict=True):
+        if is_free(column):
+            table.add_column(column, overflow="fold", min_width=need)
+        else:
+            table.add_column(column, no_wrap=True, overflow="fold", min_width=need)
+    for row in rows:
         # Text, never str: a str cell would be parsed as rich markup ("[bold]").
-        table.add_row(*(Text(clean(cell)) for cell in row))
-    return table
+        table.add_row(*(Text(cell) for cell in row))
+    return [table]
 
 
 def _rich(
@@ -107,10 +119,11 @@ def _rich(
     console = _console(width, color)
     console.print(Text(clean(head[0]), style="bold"))
     for line in head[1:]:
-        console.print(Text(clean(line)))
+        console.print(Text(clean(line), style="bold yellow" if line.startswith(PARTIAL) else ""))
     for section in sections:
         console.print()
-        console.print(_rich_table(section))
+        for part in _rich_section(section, console.width):
+            console.print(part)
     if tail:
         console.print()
         for line in tail:
@@ -123,12 +136,29 @@ def _rich(
 # --- public --------------------------------------------------------------------------
 
 
+def render_text(
+    head: list[str],
+    sections: list[Section],
+    tail: list[str],
+    *,
+    rich: bool,
+    width: int | None = None,
+    color: bool = True,
+) -> str:
+    """Head lines, titled tables, tail lines: rich at ``width`` or plain (``subctl show``)."""
+    if rich:
+        return _rich(head, sections, tail, width, color)
+    return _plain(head, sections, tail)
+
+
 def render_plan_text(
     plan: Plan, *, rich: bool, width: int | None = None, color: bool = True
 ) -> str:
     """A plan for a terminal (``rich``) or a pipe (plain). ``width`` applies to rich only:
     plain text is never wrapped, so it stays greppable."""
     head = [header_line(plan), ", ".join(count_parts(plan)), *refusal_lines(plan)]
+    if partial := targeting_line(plan):
+        head.append(partial)
     verdict = nothing_to_do(plan)
     if verdict:
         head.append(verdict)
@@ -157,6 +187,8 @@ def render_apply_text(
 ) -> str:
     """An apply result: the outcome counts table, then failures and unfinished orders."""
     head = [apply_header_line(result), ", ".join(apply_count_parts(result))]
+    if partial := targeting_line(result.plan):
+        head.append(partial)
     sections = [_apply_summary_section(result), *apply_sections(result)]
     if rich:
         return _rich(head, sections, [], width, color)

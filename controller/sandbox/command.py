@@ -19,10 +19,20 @@ def sandbox_group() -> None:
 
 
 @sandbox_group.command("serve")
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8780, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option(
-    "--db", default=".subctl/sandbox.db", show_default=True, type=click.Path(dir_okay=False)
+    "--port",
+    default=8780,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="Port to listen on (0: any free port, printed at start).",
+)
+@click.option(
+    "--db",
+    default=".subctl/sandbox.db",
+    show_default=True,
+    type=click.Path(dir_okay=False),
+    help="SQLite file holding the sandbox state (survives restarts); ':memory:' for none.",
 )
 @click.option(
     "--seed",
@@ -37,15 +47,33 @@ def sandbox_group() -> None:
     help="full: answers with everything the sandbox knows; minimal: only what the published "
     "API guarantees (shorter list items, open renewals, shorter tokens and pages).",
 )
-@click.option("--vendor-delay", default=30.0, show_default=True, type=click.FloatRange(0))
+@click.option(
+    "--vendor-delay",
+    default=30.0,
+    show_default=True,
+    type=click.FloatRange(0),
+    help="Seconds from an approved cancellation to its completion by the vendor.",
+)
 @click.option(
     "--renewal-delay",
     type=click.FloatRange(0),
     help="Seconds a renewal stays submitted/processing before it completes "
     "[default: 0 in full, 20 in minimal].",
 )
-@click.option("--latency-ms", default=0, show_default=True, type=click.IntRange(0))
-@click.option("--fault-rate", default=0.0, show_default=True, type=click.FloatRange(0, 1))
+@click.option(
+    "--latency-ms",
+    default=0,
+    show_default=True,
+    type=click.IntRange(0),
+    help="Delay added to every answer, in milliseconds.",
+)
+@click.option(
+    "--fault-rate",
+    default=0.0,
+    show_default=True,
+    type=click.FloatRange(0, 1),
+    help="Share of requests (0..1) that meet an injected fault.",
+)
 @click.option("--fault-seed", type=int, help="Seed of the fault schedule (reproducible runs).")
 @click.option(
     "--fault-kinds",
@@ -59,18 +87,35 @@ def sandbox_group() -> None:
     help='Only requests matching this "METHOD /path" glob may fault (repeatable).',
 )
 @click.option(
-    "--token-ttl", type=click.IntRange(1), help="[default: 3600 in full, 1500 in minimal]"
+    "--token-ttl",
+    type=click.IntRange(1),
+    help="Seconds a token stays valid [default: 3600 in full, 1500 in minimal].",
 )
 @click.option(
-    "--page-limit-max", type=click.IntRange(1), help="[default: 100 in full, 25 in minimal]"
+    "--page-limit-max",
+    type=click.IntRange(1),
+    help="Largest page the list calls serve, whatever limit is asked "
+    "[default: 100 in full, 25 in minimal].",
 )
-@click.option("--username", default="sandbox", envvar="SUBCTL_SANDBOX_USERNAME")
-@click.option("--password", default="sandbox", envvar="SUBCTL_SANDBOX_PASSWORD", show_default=False)
+@click.option(
+    "--username",
+    default="sandbox",
+    envvar="SUBCTL_SANDBOX_USERNAME",
+    help="User the token call accepts (SUBCTL_SANDBOX_USERNAME).",
+)
+@click.option(
+    "--password",
+    default="sandbox",
+    envvar="SUBCTL_SANDBOX_PASSWORD",
+    show_default=False,
+    help="Password the token call accepts (SUBCTL_SANDBOX_PASSWORD).",
+)
 @click.option(
     "--subscription-key",
     default="sandbox-key",
     envvar="SUBCTL_SANDBOX_SUBSCRIPTION_KEY",
     show_default=False,
+    help="X-Subscription-Key every call must carry (SUBCTL_SANDBOX_SUBSCRIPTION_KEY).",
 )
 def sandbox_serve(
     *,
