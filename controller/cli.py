@@ -233,6 +233,8 @@ def _limits(params: dict[str, Any]) -> GuardLimits:
         max_renewal_terms=params.pop("max_renewal_terms"),
         max_cost=params.pop("max_cost"),
     )
+
+
 def _targeting_options(fn: Callable[..., None]) -> Callable[..., None]:
     """--only / --customer for plan and apply (controller/plan/targeting.py)."""
     fn = click.option(

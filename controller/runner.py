@@ -13,7 +13,7 @@ import signal
 import sys
 import threading
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal, TypeVar
 
@@ -41,7 +41,7 @@ from controller.observe import observe_and_plan
 from controller.plan.guards import GuardLimits, with_refusals
 from controller.plan.inputs import PlanOptions
 from controller.plan.model import Plan
-from controller.plan.outcome import ApplyResult, Outcome, StepOutcome
+from controller.plan.outcome import ApplyResult, Outcome
 from controller.plan.targeting import check_targets, restrict
 from controller.progress import StepProgress
 from controller.redact import redact
@@ -235,6 +235,76 @@ def _confirm_on_terminal(common: Common) -> Callable[[Plan], bool]:
     return confirm
 
 
+@dataclass
+class _ApplyView:
+    """What an apply shows while it runs: the plan, the question, then the bar (only once
+    the question is answered) with completion lines printed above it."""
+
+    common: Common
+    yes: bool
+    progress: StepProgress
+    shown: list[Plan] = field(default_factory=list)
+
+    def on_plan(self, plan: Plan) -> None:
+        self.shown.append(plan)
+        if self.common.fmt == "text":
+            _echo(_show_plan(plan, self.common))
+
+    def confirm(self, plan: Plan) -> bool:
+        answer = self.yes or _confirm_on_terminal(self.common)(plan)
+        if answer:
+            self.progress.start(len(plan.steps))
+        return answer
+
+    def on_order_done(self, order: Order) -> None:
+        if not self.common.quiet:
+            # Live text: an order number may carry terminal escapes (controller/safetext.py).
+            self.progress.say(
+                redact(
+                    scrub(
+                        f"order {order.orderNumber or order.id} ({order.type.value}, "
+                        f"subscription {order.subscriptionId}) is now {order.status.value}"
+                    )
+                )
+            )
+
+
+def _refusal_summary(shown: list[Plan], err: GuardError) -> dict[str, object]:
+    """The --summary of a run refused by a guard, for the workflow's next step."""
+    if shown:
+        return plan_summary(shown[0], refused=str(err), kind=err.kind)
+    return {
+        "formatVersion": 1,
+        "has_changes": None,
+        "guard_refusals": [str(err)],
+        "refusal": err.kind,
+    }
+
+
+def _notify(
+    urls: Sequence[str],
+    common: Common,
+    view: _ApplyView,
+    journal_path: Path | None,
+    result: ApplyResult | None,
+    refused: str | None,
+    failure: Exception | None,
+) -> None:
+    if urls:  # controller/notify: failures are warnings, never the exit code
+        from controller.notify.run import notify_apply  # noqa: PLC0415 - lazy
+
+        notify_apply(
+            urls,
+            result=result,
+            plan=view.shown[0] if view.shown else None,
+            refused=refused,
+            warn_days=common.warn_days,
+            journal_path=journal_path,
+            echo_err=_echo_err,
+            failure=failure,
+        )
+
+
 @batch_gc()
 def run_apply(
     common: Common,
@@ -269,54 +339,13 @@ def run_apply(
         only=common.only,
         customers=common.customers,
     )
-    progress = StepProgress(enabled=common.fmt == "text" and not common.quiet)
-    interrupt = Interrupt(say=progress.say)
-    shown: list[Plan] = []
+    view = _ApplyView(common, yes, StepProgress(enabled=common.fmt == "text" and not common.quiet))
+    interrupt = Interrupt(say=view.progress.say)
 
     def notify(
         result: ApplyResult | None, refused: str | None, failure: Exception | None = None
     ) -> None:
-        if notify_urls:  # controller/notify: failures are warnings, never the exit code
-            from controller.notify.run import notify_apply  # noqa: PLC0415 - lazy
-
-            notify_apply(
-                notify_urls,
-                result=result,
-                plan=shown[0] if shown else None,
-                refused=refused,
-                warn_days=common.warn_days,
-                journal_path=journal.path,
-                echo_err=_echo_err,
-                failure=failure,
-            )
-
-    def on_plan(plan: Plan) -> None:
-        shown.append(plan)
-        if common.fmt == "text":
-            _echo(_show_plan(plan, common))
-
-    ask = (lambda _p: True) if yes else _confirm_on_terminal(common)
-
-    def confirm(plan: Plan) -> bool:
-        answer = ask(plan)
-        if answer:  # the bar starts only once the question is answered
-            progress.start(len(plan.steps))
-        return answer
-
-    def on_step(outcome: StepOutcome) -> None:
-        progress.advance(outcome)
-
-    def on_order_done(order: Order) -> None:
-        if not common.quiet:
-            # Live text: an order number may carry terminal escapes (controller/safetext.py).
-            progress.say(
-                redact(
-                    scrub(
-                        f"order {order.orderNumber or order.id} ({order.type.value}, "
-                        f"subscription {order.subscriptionId}) is now {order.status.value}"
-                    )
-                )
-            )
+        _notify(notify_urls, common, view, journal.path, result, refused, failure)
 
     async def go() -> ApplyResult:
         with interrupt.installed():
@@ -331,10 +360,10 @@ def run_apply(
                 options,
                 journal,
                 saved_plan=saved,
-                confirm=confirm,
-                on_plan=on_plan,
-                on_step=on_step,
-                on_order_done=on_order_done,
+                confirm=view.confirm,
+                on_plan=view.on_plan,
+                on_step=view.progress.advance,
+                on_order_done=view.on_order_done,
                 interrupt=interrupt,
             )
 
@@ -346,29 +375,19 @@ def run_apply(
         with apply_lock(lock, wait_seconds=lock_wait, on_wait=None if common.quiet else _echo_err):
             result = _run_async(go)
     except Interrupted:
-        progress.stop()
+        view.progress.stop()
         raise
     except GuardError as err:
-        progress.stop()
+        view.progress.stop()
         if common.summary is not None:
-            refused = (
-                plan_summary(shown[0], refused=str(err), kind=err.kind)
-                if shown
-                else {
-                    "formatVersion": 1,
-                    "has_changes": None,
-                    "guard_refusals": [str(err)],
-                    "refusal": err.kind,
-                }
-            )
-            _write_json(common.summary, refused)
+            _write_json(common.summary, _refusal_summary(view.shown, err))
         notify(None, str(err))
         raise
     except Exception as err:  # the marketplace unreachable, the journal unwritable...
-        progress.stop()
+        view.progress.stop()
         notify(None, None, failure=err)
         raise
-    progress.stop()
+    view.progress.stop()
     _echo(
         render_apply(
             result, common.fmt, rich=_rich(common), color=common.color, width=_width(common)
@@ -377,12 +396,12 @@ def run_apply(
     if common.summary is not None:
         _write_json(common.summary, apply_summary(result))
     notify(result, None)
-    if result.interrupted:
-        return _interrupted_exit(result)
-    failed = result.count(Outcome.FAILED)
     # Journal lines that could not be written (disk full) are reported apart: the writes
     # themselves are reported above with their real outcome.
     for failure in journal.failures:
         _echo_err(f"error: journal: {failure}")
+    if result.interrupted:
+        return _interrupted_exit(result)
+    failed = result.count(Outcome.FAILED)
     ok = not result.errors and not failed and not result.stillProcessing and not journal.failures
     return EXIT_OK if ok else EXIT_ERROR

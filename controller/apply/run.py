@@ -44,6 +44,37 @@ def _refuse(refusal: Refusal) -> GuardError:
     return GuardError(refusal_text((refusal,)), refusal.kind.value)
 
 
+async def _fresh_plan(
+    client: MarketplaceClient,
+    desired: DesiredState,
+    plan_options: PlanOptions,
+    options: ApplyOptions,
+    saved_plan: Plan | None,
+    interrupt: Interrupt,
+) -> Plan:
+    """The plan this run executes: always made afresh, with the run's guards evaluated
+    and, for ``--plan``, refused unless it equals the saved one (controller/plan/saved.py)."""
+    only, customers = options.only, options.customers
+    if saved_plan is not None:
+        # Never executed as read: the specs and target must be the plan's, and a fresh
+        # plan must do exactly what it says.
+        refusal = check_origin(
+            saved_plan, target=plan_options.target, spec_digest=plan_options.spec_digest or ""
+        )
+        if refusal is not None:
+            raise _refuse(refusal)
+        if saved_plan.targeting is not None:  # a reviewed partial plan stays partial
+            only, customers = saved_plan.targeting.only, saved_plan.targeting.customers
+    with interrupt.cancels():  # a Ctrl-C while planning: nothing written, stop now
+        fresh = await observe_and_plan(client, desired, plan_options)
+    if interrupt.requested:
+        raise Interrupted("interrupted while planning; nothing was written")
+    plan = with_refusals(restrict(fresh, only, customers), options.limits)
+    if saved_plan is not None and (refusal := check_fresh(saved_plan, plan)) is not None:
+        plan = plan.model_copy(update={"refusals": (refusal, *plan.refusals)})
+    return plan
+
+
 async def apply(
     client: MarketplaceClient,
     desired: DesiredState,
@@ -60,24 +91,7 @@ async def apply(
 ) -> ApplyResult:
     started = dt.datetime.now(dt.UTC)
     interrupt = interrupt or Interrupt()
-    only, customers = options.only, options.customers
-    if saved_plan is not None:
-        # Never executed as read: the specs and target must be the plan's, and a fresh
-        # plan must do exactly what it says (controller/plan/saved.py).
-        refusal = check_origin(
-            saved_plan, target=plan_options.target, spec_digest=plan_options.spec_digest or ""
-        )
-        if refusal is not None:
-            raise _refuse(refusal)
-        if saved_plan.targeting is not None:  # a reviewed partial plan stays partial
-            only, customers = saved_plan.targeting.only, saved_plan.targeting.customers
-    with interrupt.cancels():  # a Ctrl-C while planning: nothing written, stop now
-        fresh = await observe_and_plan(client, desired, plan_options)
-    if interrupt.requested:
-        raise Interrupted("interrupted while planning; nothing was written")
-    plan = with_refusals(restrict(fresh, only, customers), options.limits)
-    if saved_plan is not None and (refusal := check_fresh(saved_plan, plan)) is not None:
-        plan = plan.model_copy(update={"refusals": (refusal, *plan.refusals)})
+    plan = await _fresh_plan(client, desired, plan_options, options, saved_plan, interrupt)
     if on_plan is not None:
         on_plan(plan)
     if plan.refusals:
@@ -108,40 +122,10 @@ async def apply(
     still: list[str] = []
     waited: float | None = None
     if options.wait_seconds is not None and not interrupt.requested:
-        follow = list(report.approved) + [
-            p.orderId
-            for p in plan.inProgress
-            if p.kind is ProgressKind.WAITING_FOR_VENDOR and p.orderId and p.placedBySubctl
-        ]
-        if follow:
-            before = dt.datetime.now(dt.UTC)
-            finished: dict[str, Order] = {}
-
-            def done(order: Order) -> None:
-                finished[order.id] = order
-                if on_order_done is not None:
-                    on_order_done(order)
-
-            left: list[tuple[str, Order | None]] | None = None
-            with interrupt.cancels():  # Ctrl-C cuts the wait short; the orders go on
-                left = await wait_for_vendor(
-                    client,
-                    follow,
-                    options.wait_seconds,
-                    poll_interval=options.poll_interval,
-                    on_done=done,
-                )
-            if left is None:  # interrupted: whatever had not finished is still processing
-                left = [(order_id, None) for order_id in follow if order_id not in finished]
-            waited = (dt.datetime.now(dt.UTC) - before).total_seconds()
-            why = (
-                "when Ctrl-C stopped the wait"
-                if interrupt.requested
-                else f"after --wait {options.wait_seconds:g}s"
-            )
-            still, unfinished = _still_processing(left, _known_orders(plan, outcomes), why)
-            errors += unfinished
-            outcomes = [_after_wait(o, finished) for o in outcomes]
+        outcomes, still, unfinished, waited = await _wait(
+            client, plan, report.approved, outcomes, options, interrupt, on_order_done
+        )
+        errors += unfinished
     return ApplyResult(
         startedAt=started,
         finishedAt=dt.datetime.now(dt.UTC),
@@ -152,6 +136,55 @@ async def apply(
         waitedSeconds=waited,
         interrupted=True if interrupt.requested else None,
     )
+
+
+async def _wait(
+    client: MarketplaceClient,
+    plan: Plan,
+    approved: list[str],
+    outcomes: list[StepOutcome],
+    options: ApplyOptions,
+    interrupt: Interrupt,
+    on_order_done: Callable[[Order], None] | None,
+) -> tuple[list[StepOutcome], list[str], list[Issue], float | None]:
+    """``--wait``: follow the orders subctl approved (now or in an earlier run) until the
+    vendor completes them or the time is up; returns the outcomes updated, the orders
+    still processing with one error each, and the seconds waited."""
+    assert options.wait_seconds is not None
+    follow = list(approved) + [
+        p.orderId
+        for p in plan.inProgress
+        if p.kind is ProgressKind.WAITING_FOR_VENDOR and p.orderId and p.placedBySubctl
+    ]
+    if not follow:
+        return outcomes, [], [], None
+    before = dt.datetime.now(dt.UTC)
+    finished: dict[str, Order] = {}
+
+    def done(order: Order) -> None:
+        finished[order.id] = order
+        if on_order_done is not None:
+            on_order_done(order)
+
+    left: list[tuple[str, Order | None]] | None = None
+    with interrupt.cancels():  # Ctrl-C cuts the wait short; the orders go on
+        left = await wait_for_vendor(
+            client,
+            follow,
+            options.wait_seconds,
+            poll_interval=options.poll_interval,
+            on_done=done,
+        )
+    if left is None:  # interrupted: whatever had not finished is still processing
+        left = [(order_id, None) for order_id in follow if order_id not in finished]
+    waited = (dt.datetime.now(dt.UTC) - before).total_seconds()
+    why = (
+        "when Ctrl-C stopped the wait"
+        if interrupt.requested
+        else f"after --wait {options.wait_seconds:g}s"
+    )
+    still, unfinished = _still_processing(left, _known_orders(plan, outcomes), why)
+    return [_after_wait(o, finished) for o in outcomes], still, unfinished, waited
 
 
 def _still_processing(
