@@ -168,6 +168,10 @@ def _drift_reverted(result: ApplyResult) -> list[dict[str, Any]]:
             continue
         step = steps.get((outcome.subscriptionId, outcome.action))
         sub = names.get(outcome.subscriptionId)
+        if sub is not None and sub.desiredState == "cancelled":
+            # Auto-renew turned off as the first step of a cancellation: git asked for
+            # the change in this revision, the live state had not drifted from it.
+            continue
         out.append(
             {
                 "subscriptionId": outcome.subscriptionId,

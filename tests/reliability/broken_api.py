@@ -133,8 +133,12 @@ class BrokenApi:
         if mode == "drip":
             return StreamingResponse(_drip(), media_type="application/json")
         if mode == ESCAPES:
-            return JSONResponse(_page([_sub(name=f"Comms{EVIL}Care"), _sub("3000001")]))
-        return JSONResponse(_page([_sub(), _sub("3000001")]))
+            return JSONResponse(
+                _page([_sub(name=f"Comms{EVIL}Care"), _sub("3000001", renewalStatus=False)])
+            )
+        # 3000001 is being cancelled: its auto-renew is already off, so the only write a
+        # test sees is the approval of order 77 (this server has no PATCH /subscriptions).
+        return JSONResponse(_page([_sub(), _sub("3000001", renewalStatus=False)]))
 
     async def orders(self, request: Request) -> Response:
         if request.method != "GET":
