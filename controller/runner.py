@@ -95,7 +95,7 @@ def _plan_options(common: Common, settings: ApiSettings, desired: DesiredState) 
         stuck_after=dt.timedelta(seconds=common.stuck_after),
         warn_days=common.warn_days,
         spec_paths=common.paths,
-        spec_digest=spec_digest(desired.files),
+        spec_digest=spec_digest(desired.files, common.paths),
     )
 
 

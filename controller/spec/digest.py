@@ -15,16 +15,27 @@ from pathlib import Path
 from controller.errors import SpecErrors, SpecProblem
 
 
-def spec_digest(files: Sequence[str]) -> str:
-    """``sha256:<hex>`` over each file's name (as shown in messages) and content, in order."""
+def _relative(name: str, roots: Sequence[str]) -> str:
+    """A file's name relative to the path argument it was found under: the same specs
+    given as ``specs/``, ``./specs`` or ``/home/ci/repo/specs`` have the same digest."""
+    shown = os.path.normpath(name)
+    for root in sorted((os.path.normpath(r) for r in roots), key=len, reverse=True):
+        if shown == root:
+            return os.path.basename(shown)
+        if shown.startswith(root.rstrip(os.sep) + os.sep):
+            return os.path.relpath(shown, root)
+    return shown
+
+
+def spec_digest(files: Sequence[str], roots: Sequence[str] = ()) -> str:
+    """``sha256:<hex>`` over each file's name (relative to the argument of ``roots`` it
+    came from) and content, in order."""
     digest = hashlib.sha256()
     for name in files:
         try:
             content = Path(name).read_bytes()
         except OSError as err:
             raise SpecErrors([SpecProblem(name, 1, 1, f"cannot read: {err.strerror}")]) from None
-        # Normalised: "specs/a.yaml" and "./specs/a.yaml" are the same file to a reviewer.
-        shown = os.path.normpath(name)
-        digest.update(shown.encode("utf-8", "surrogateescape") + b"\0")
+        digest.update(_relative(name, roots).encode("utf-8", "surrogateescape") + b"\0")
         digest.update(hashlib.sha256(content).digest())
     return "sha256:" + digest.hexdigest()
