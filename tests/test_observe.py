@@ -103,11 +103,7 @@ async def test_an_order_read_twice_is_planned_once(tmp_path: Path) -> None:
             load_specs([str(specs)]),
             PlanOptions(now=dt.datetime.now(dt.UTC), stuck_after=dt.timedelta(hours=1)),
         )
-    # auto-renew is on: turned off before the approval (issue 13)
-    assert [(s.action, s.orderId) for s in plan.steps] == [
-        (Action.SET_AUTO_RENEW, None),
-        (Action.APPROVE, "77"),
-    ]
+    assert [(s.action, s.orderId) for s in plan.steps] == [(Action.APPROVE, "77")]
     assert [s.orderId for s in plan.stuck] == ["77"]
 
 
@@ -156,7 +152,6 @@ async def test_extra_reads_start_while_the_listing_goes_on(tmp_path: Path) -> No
         )
     assert [(s.subscriptionId, s.action) for s in plan.steps] == [
         ("1", Action.RENEW),
-        ("2", Action.SET_AUTO_RENEW),  # it auto-renews: turned off first (issue 13)
         ("2", Action.CANCEL),
         ("2", Action.APPROVE),
     ]

@@ -24,7 +24,12 @@ from controller.marketplace.models import (
 from controller.periods import SUPPORTED_PERIOD_TYPES, PeriodError, renew_until
 from controller.plan.diff import desired_changes
 from controller.plan.fingerprint import fingerprint
-from controller.plan.horizon import managed_warning, stuck_orders, unmanaged_warnings
+from controller.plan.horizon import (
+    managed_warning,
+    renews_within,
+    stuck_orders,
+    unmanaged_warnings,
+)
 from controller.plan.inputs import LiveState, PlanOptions
 from controller.plan.model import (
     Action,
@@ -182,7 +187,8 @@ def _plan_one(
     if d.state == "active":
         planned = _plan_active(d, sub, orders, live, base, acc, error)
     else:
-        planned = _plan_cancelled(d, sub, orders, base, acc, error)
+        fires_soon = renews_within(sub, options) is not None
+        planned = _plan_cancelled(d, sub, orders, base, acc, error, fires_soon=fires_soon)
     if warning is not None and not (d.state == "cancelled" and _disables_auto_renew(planned)):
         # A cancellation that turns auto-renew off first replaces the warning with that
         # step (issue 13); "autoRenew: false" keeps it: it says how soon to merge.
@@ -194,10 +200,14 @@ def _disables_auto_renew(planned: SubscriptionPlan) -> bool:
     return any(s.action is Action.SET_AUTO_RENEW and s.autoRenew is False for s in planned.steps)
 
 
-def _auto_renew_off(d: DesiredSubscription, sub: Subscription) -> list[Step]:
-    """Step one of a cancellation while auto-renew is on: turn it off first, or the
-    marketplace may renew (and bill) before the cancellation completes (issue 13)."""
-    if not sub.renewalStatus:
+def _auto_renew_off(d: DesiredSubscription, sub: Subscription, fires_soon: bool) -> list[Step]:
+    """Step one of a cancellation whose auto-renew would fire before it can complete:
+    turn it off first, or the marketplace may renew (and bill) first (issue 13).
+
+    "Before it can complete" is read as "within --warn-days" (default 14): a vendor
+    completes an approved cancellation in hours or days, so a renewal months away cannot
+    overtake it, and such a cancellation stays the two steps of DESIGN.md section 5."""
+    if not sub.renewalStatus or not fires_soon:
         return []
     return [
         Step(
@@ -335,6 +345,8 @@ def _plan_cancelled(
     base: SubscriptionPlan,
     acc: _Acc,
     error: _ErrorFn,
+    *,
+    fires_soon: bool,
 ) -> SubscriptionPlan:
     if sub.status in _GONE:
         return base
@@ -352,7 +364,7 @@ def _plan_cancelled(
             "human withdraws it (CL) in the marketplace",
             latest,
         )
-    first = _auto_renew_off(d, sub)
+    first = _auto_renew_off(d, sub, fires_soon)
     open_orders = _open(orders, OrderType.CANCELLATION)
     if open_orders:
         order = max(open_orders, key=_order_sort_key)

@@ -27,6 +27,9 @@ class Case:
     drift: bool = False
 
 
+# A live subscription whose auto-renew fires within --warn-days (14) of NOW.
+SOON = {"renewalDate": "2026-12-05", "expirationDate": "2026-12-05"}
+
 CASES = [
     Case("in sync", {}),
     Case("not found", {}, sub=None, error=IssueCode.NOT_FOUND),
@@ -79,9 +82,16 @@ CASES = [
     ),
     Case("cancelled and terminated", {"state": "cancelled"}, sub={"status": "terminated"}),
     Case("cancelled and removed", {"state": "cancelled"}, sub={"status": "removed"}),
-    # Issue 13: while auto-renew is on, a cancellation first turns it off (the
-    # marketplace could renew and bill before the cancellation completes).
-    Case("cancel auto", {"state": "cancelled"}, steps=("set-auto-renew", "cancel", "approve")),
+    # Auto-renew on, firing months from now: the cancellation completes long before.
+    Case("cancel auto", {"state": "cancelled"}, steps=("cancel", "approve")),
+    # Issue 13: auto-renew fires within --warn-days (14): the marketplace could renew and
+    # bill before the cancellation completes, so it is turned off first.
+    Case(
+        "cancel auto, auto-renew fires soon",
+        {"state": "cancelled"},
+        sub=SOON,
+        steps=("set-auto-renew", "cancel", "approve"),
+    ),
     Case(
         "cancel auto, auto-renew already off",
         {"state": "cancelled"},
@@ -102,10 +112,17 @@ CASES = [
         steps=("approve",),
     ),
     Case(
-        "approve pending, auto-renew on",
+        "approve pending, auto-renew fires soon",
         {"state": "cancelled"},
+        sub=SOON,
         orders=(order("1"),),
         steps=("set-auto-renew", "approve"),
+    ),
+    Case(
+        "approve pending, auto-renew fires later",
+        {"state": "cancelled"},
+        orders=(order("1"),),
+        steps=("approve",),
     ),
     Case(
         "approve portal-placed pending",
@@ -189,9 +206,11 @@ def test_open_cancellation_with_auto_renew_on_disables_it_and_waits(
 ) -> None:
     manual = Cancellation(reason="gone", approval="manual")
     d = declared(state="cancelled", cancellation=manual)
-    plan = make_plan(state(d), live(live_sub(), orders=orders), options())
+    plan = make_plan(state(d), live(live_sub(**SOON), orders=orders), options())
     (step,) = plan.steps
     assert (step.action, step.autoRenew) == (Action.SET_AUTO_RENEW, False)
+    later = make_plan(state(d), live(live_sub(), orders=orders), options())
+    assert not later.steps  # firing months away: the open order completes first
     assert [p.kind for p in plan.inProgress] == [kind]
     assert plan.cancellations == 0  # turning auto-renew off is not a cancellation
     assert Plan.from_json(plan.to_json()) == plan
