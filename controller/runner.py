@@ -196,7 +196,7 @@ def run_apply(
         if not common.quiet:
             _echo_err(
                 f"order {order.orderNumber or order.id} ({order.type.value}, subscription "
-                f"{order.subscriptionId}) is now {order.status.value}"
+                f"{order.subscriptionId}) is now {order.status_text}"
             )
 
     async def go() -> ApplyResult:

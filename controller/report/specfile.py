@@ -25,8 +25,8 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from controller.marketplace.conventions import ATTR_CANCELLATION_REASON
 from controller.marketplace.models import (
-    ATTR_CANCELLATION_REASON,
     Order,
     OrderType,
     Subscription,
@@ -117,7 +117,7 @@ def entry_for(sub: Subscription, orders: Sequence[Order] = ()) -> Entry:
             reason=_reason_from(pending_cancel),
             manual=True,
             comment=f"cancellation order {number} is open in the marketplace "
-            f"({pending_cancel.status.value}); approval is left to a person",
+            f"({pending_cancel.status_text}); approval is left to a person",
         )
     if sub.status is SubscriptionStatus.PENDING:
         return Entry(
@@ -147,7 +147,7 @@ def build_export(
     by_customer: dict[str, list[Subscription]] = {}
     notes: list[str] = []
     for sub in subscriptions:
-        if not _DIGITS.match(sub.id) or not _DIGITS.match(sub.customerId):
+        if sub.customerId is None or not _DIGITS.match(sub.id) or not _DIGITS.match(sub.customerId):
             notes.append(
                 f"skipped subscription {sub.id!r} of customer {sub.customerId!r}: "
                 "spec ids must be digits"
