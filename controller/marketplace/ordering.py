@@ -102,11 +102,17 @@ def _ours(orders: tuple[Order, ...], request_id: str) -> Order | None:
     return next((o for o in orders if o.attributes.get(ATTR_REQUEST_ID) == request_id), None)
 
 
-def _open_of_type(orders: tuple[Order, ...], order_type: OrderType) -> Order | None:
+def _open_of_type(orders: tuple[Order, ...], order_type: OrderType) -> list[Order]:
+    """Open orders of ``order_type``, newest first."""
     candidates = [o for o in orders if o.type is order_type and o.is_open]
-    if not candidates:
-        return None
-    return max(candidates, key=lambda o: (o.creationDate is not None, o.creationDate, o.id))
+    return sorted(
+        candidates,
+        key=lambda o: (o.creationDate is not None, o.creationDate, o.id.zfill(20)),
+        reverse=True,
+    )
+
+
+_MAX_CANDIDATES = 10  # open orders read whole after a Conflict (a listing ignoring filters)
 
 
 class OrderPlacer:
@@ -160,6 +166,27 @@ class OrderPlacer:
                 path=ORDERS_PATH,
             )
         return order
+
+    async def _first_proven(
+        self, candidates: list[Order], owner: OrderOwner, cause: Conflict
+    ) -> Order:
+        """The open order the Conflict means: the newest candidate provably ``owner``'s.
+        None is: the step fails (the marketplace's "open order" is not shown to be ours)."""
+        problems: list[str] = []
+        for order in candidates[:_MAX_CANDIDATES]:
+            try:
+                return await self._proven(order, owner)
+            except ApiProtocolError as err:
+                problems.append(err.message)
+        raise Conflict(
+            f"{cause.message}; but no open {owner.order_type.value} order is provably "
+            f"subscription {owner.subscription_id}'s ({'; '.join(problems[:3])}); "
+            "nothing approved or withdrawn",
+            method="POST",
+            path=ORDERS_PATH,
+            status=cause.status,
+            correlation_id=cause.correlation_id,
+        )
 
     async def _resolve(
         self, owner: OrderOwner, request_id: str, baseline: Baseline, cause: ApiError
@@ -251,10 +278,10 @@ class OrderPlacer:
                         order, PlaceOutcome.FOUND_AFTER_UNKNOWN_OUTCOME, request_id,
                         err.correlation_id, posts,
                     )  # fmt: skip
-                existing = _open_of_type(listed.orders, order_type)
-                if existing is None:
+                candidates = _open_of_type(listed.orders, order_type)
+                if not candidates:
                     raise
-                order = await self._proven(existing, owner)
+                order = await self._first_proven(candidates, owner, err)
                 return PlaceResult(
                     order, PlaceOutcome.ALREADY_OPEN, request_id, err.correlation_id, posts
                 )
