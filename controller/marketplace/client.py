@@ -213,16 +213,21 @@ class MarketplaceClient:
 
         def parse(raw: object, reply: Reply) -> M | InvalidItem:
             # Per item: one item that does not fit is that item's problem, not the page's.
+            fields = raw if isinstance(raw, dict) else {}
             try:
-                return adapter(model).validate_python(raw)
+                item = adapter(model).validate_python(raw)
             except pydantic.ValidationError as err:
-                fields = raw if isinstance(raw, dict) else {}
-                return InvalidItem(
-                    kind,
-                    _usable(fields.get("id")),
-                    describe_validation(err),
-                    subscriptionId=_usable(fields.get("subscriptionId")),
-                )
+                reason = describe_validation(err)
+            else:
+                if _usable(getattr(item, "id", None)) is not None:
+                    return item
+                reason = "id: empty"
+            return InvalidItem(
+                kind,
+                _usable(fields.get("id")),
+                reason,
+                subscriptionId=_usable(fields.get("subscriptionId")),
+            )
 
         return iter_items(
             fetch,

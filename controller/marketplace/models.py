@@ -230,8 +230,10 @@ class Subscription(_Record):
 @pydantic_dataclass(frozen=True, slots=True, kw_only=True, config=_RECORD)
 class Order(_Record):
     # Published: only type and customerId are required (1.15 list items carry no
-    # subscriptionId and may omit attributes). subctl needs an id to act on an order.
-    id: str = Field(min_length=1)
+    # subscriptionId and may omit attributes). subctl needs an id to act on an order:
+    # a list item with a blank one is an invalid item (client.py), and a single order
+    # without one is never used (ordering.py). An estimate answer may carry "".
+    id: str
     orderNumber: str | None = None
     type: OrderType
     customerId: str | None = None

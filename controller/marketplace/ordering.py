@@ -155,6 +155,13 @@ class OrderPlacer:
 
     async def _proven(self, order: Order, owner: OrderOwner) -> Order:
         """``order``, completed if it lacks a value, once it is provably ``owner``'s."""
+        if not order.id.strip():
+            raise ApiProtocolError(
+                f"POST /orders for subscription {owner.subscription_id}: the order has no "
+                "id; not used",
+                method="POST",
+                path=ORDERS_PATH,
+            )
         if needs_detail(order, owner):
             order = await self._read_order(order.id)
         problem = ownership_problem(order, owner)

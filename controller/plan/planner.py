@@ -140,9 +140,9 @@ def _plan_one(
         )
         return replace(base, status="error")
 
-    if sub is None:
+    if sub is None and d.id not in live.unreadable:
         return error(IssueCode.NOT_FOUND, f"subscription {d.id} not found in the marketplace")
-    if d.id in live.unreadable:
+    if sub is None or d.id in live.unreadable:
         return error(
             IssueCode.UNREADABLE,
             f"could not read its live state ({live.unreadable[d.id]}); nothing done this run",

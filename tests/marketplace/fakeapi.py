@@ -189,8 +189,8 @@ class FakeApi:
                 items = [
                     s
                     for s in self.subscriptions.values()
-                    if q.get("customerId") in (None, s["customerId"])
-                    and q.get("status") in (None, s["status"])
+                    if q.get("customerId") in (None, s.get("customerId"))
+                    and q.get("status") in (None, s.get("status"))
                 ]
                 return self._list(items, q)
             case "GET", ["subscriptions", sid]:
@@ -211,8 +211,8 @@ class FakeApi:
                     o
                     for o in self.orders.values()
                     if wanted_sub in (None, o.get("subscriptionId"))
-                    and q.get("customerId") in (None, o["customerId"])
-                    and q.get("status") in (None, o["status"])
+                    and q.get("customerId") in (None, o.get("customerId"))
+                    and q.get("status") in (None, o.get("status"))
                     and q.get("statusCode") in (None, o.get("statusCode"))
                 ]
                 if self.lists_omit:
