@@ -212,3 +212,27 @@ async def test_estimate_with_only_the_guaranteed_fields_is_priced(tmp_path: Path
     (step,) = plan.steps
     assert step.price is not None
     assert step.price.currency == "GBP"
+
+
+@pytest.mark.anyio
+async def test_export_skips_an_invalid_item_and_sees_open_cancellations(tmp_path: Path) -> None:
+    from controller.export import read_live
+
+    api = FakeApi(FakeClock())
+    api.lists_omit = True
+    api.add_subscriptions(subscription("1"), subscription("2", expirationDate=0))
+    api.add_order(
+        type="cancellation",
+        customerId="1000275",
+        subscriptionId="1",
+        status="submitted",
+        statusCode="PA",
+        attributes={"cancellationReason": "moved"},
+    )
+    notes: list[str] = []
+    async with httpx.AsyncClient(transport=api.transport()) as http:
+        subs, orders = await read_live(make_client(http, api.clock), None, notes)
+    assert [s.id for s in subs] == ["1"]
+    assert list(orders) == ["1"]
+    assert len(notes) == 1
+    assert "skipped subscription 2" in notes[0]
