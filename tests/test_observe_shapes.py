@@ -27,11 +27,6 @@ from tests.marketplace.fakeapi import FakeApi, FakeClock, subscription
 NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 async def _plan(api: FakeApi, tmp_path: Path, entries: list[dict[str, Any]]) -> Plan:
     specs = write_specs(tmp_path / "specs", "acme", entries)
     async with httpx.AsyncClient(transport=api.transport()) as http:

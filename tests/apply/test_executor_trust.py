@@ -30,11 +30,6 @@ from tests.marketplace.fakeapi import FakeApi, FakeClock, subscription
 NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 @pytest.fixture(autouse=True)
 def _no_waits() -> Any:
     from controller.marketplace.retry import set_testing
