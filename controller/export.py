@@ -10,6 +10,7 @@ one file per customer, or one YAML stream to stdout. It never writes to the mark
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import anyio
@@ -17,7 +18,13 @@ import anyio
 from controller.errors import ConfigError
 from controller.ids import is_digits
 from controller.marketplace.client import MarketplaceClient
-from controller.marketplace.models import Order, OrderStatus, OrderType, Subscription
+from controller.marketplace.models import (
+    InvalidItem,
+    Order,
+    OrderStatus,
+    OrderType,
+    Subscription,
+)
 from controller.marketplace.settings import ApiSettings
 from controller.redact import redact
 from controller.report.specfile import Exported, build_export, render_set, render_stream
@@ -28,24 +35,43 @@ _OPEN = (OrderStatus.SUBMITTED, OrderStatus.PROCESSING)
 
 
 async def read_live(
-    client: MarketplaceClient, customer: str | None
+    client: MarketplaceClient, customer: str | None, notes: list[str] | None = None
 ) -> tuple[list[Subscription], dict[str, list[Order]]]:
-    """Subscriptions (of ``customer`` if given) and their open cancellation orders."""
+    """Subscriptions (of ``customer`` if given) and their open cancellation orders.
+
+    A listed item that does not fit the live models is skipped with a line in ``notes``
+    (one odd item never fails the export); an open cancellation listed without its
+    subscriptionId (1.15 list items) is read whole to learn whose it is."""
     subs: list[Subscription] = []
     orders: dict[str, list[Order]] = {}
+    invalid: list[InvalidItem] = []
+    incomplete: list[Order] = []
 
     async def read_subscriptions() -> None:
-        subs.extend([s async for s in client.iter_subscriptions(customer_id=customer)])
+        subs.extend(
+            [s async for s in client.iter_subscriptions(customer_id=customer, invalid=invalid)]
+        )
 
     async def read_orders(status: OrderStatus) -> None:
-        async for order in client.iter_orders(customer_id=customer, status=status.value):
+        listed = client.iter_orders(customer_id=customer, status=status.value, invalid=invalid)
+        async for order in listed:
             if order.type is OrderType.CANCELLATION and order.subscriptionId:
                 orders.setdefault(order.subscriptionId, []).append(order)
+            elif order.type is OrderType.CANCELLATION:
+                incomplete.append(order)
 
     async with anyio.create_task_group() as tg:
         tg.start_soon(read_subscriptions)
         for status in _OPEN:
             tg.start_soon(read_orders, status)
+    for order in await client.complete(incomplete):
+        if order.subscriptionId:
+            orders.setdefault(order.subscriptionId, []).append(order)
+    if notes is not None:
+        notes.extend(
+            f"skipped {item.kind} {item.id or '(no id)'}: live value invalid: {item.reason}"
+            for item in invalid
+        )
     return subs, orders
 
 
@@ -56,9 +82,11 @@ def export_live(
         raise ConfigError(f"--customer must be a customer id (digits), got {customer!r}")
 
     async def go() -> Exported:
+        notes: list[str] = []
         async with open_client(settings, announce=announce) as client:
-            subs, orders = await read_live(client, customer)
-        return build_export(subs, orders)
+            subs, orders = await read_live(client, customer, notes)
+        exported = build_export(subs, orders)
+        return replace(exported, notes=(*notes, *exported.notes))
 
     return anyio.run(go)
 

@@ -7,7 +7,15 @@ draft of its steps tells whether it needs a renewal price or its withdrawn cance
 history; those few reads start at once, alongside the remaining pages, and the final
 plan is computed when everything is in.
 Call count: token + subscription pages + order pages (submitted, processing, error)
-+ one estimate per subscription to renew + one history look-up per cancellation.
++ one estimate per subscription to renew + one history look-up per cancellation
++ one ``GET /orders/{id}`` per open/failed order whose list item does not say its
+subscription (1.15 ``Order`` list items carry no ``subscriptionId``) or, for an open
+renewal or cancellation of a declared subscription, lacks its ``attributes``.
+
+Every item is validated on its own: one that does not fit the live models is an
+error for its subscription (declared: UNREADABLE in the plan; undeclared: counted
+unmanaged, with a warning), or a plan warning when it has no usable id. It never fails
+the listing or the plan.
 """
 
 from __future__ import annotations
@@ -16,9 +24,18 @@ import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 
+import anyio
+
 from controller.errors import ApiError
 from controller.marketplace.client import MarketplaceClient
-from controller.marketplace.models import Money, Order, OrderStatus, OrderType, Subscription
+from controller.marketplace.models import (
+    InvalidItem,
+    Money,
+    Order,
+    OrderStatus,
+    OrderType,
+    Subscription,
+)
 from controller.plan.inputs import LiveState, PlanOptions
 from controller.plan.model import Action, Plan
 from controller.plan.planner import draft_steps, make_plan
@@ -27,7 +44,8 @@ from controller.taskgroups import task_group
 
 # Open orders are the ones a plan acts on; failed ones block a new cancellation.
 _ORDER_STATUSES = (OrderStatus.SUBMITTED, OrderStatus.PROCESSING, OrderStatus.ERROR)
-_STAGE = {
+_STAGE: dict[OrderStatus | None, int] = {
+    None: 0,
     OrderStatus.SUBMITTED: 0,
     OrderStatus.PROCESSING: 1,
     OrderStatus.ERROR: 2,
@@ -37,6 +55,148 @@ _STAGE = {
 
 
 Lookahead = Callable[[Subscription, tuple[Order, ...]], None]
+
+
+class _Observation:
+    """The live state being collected by ``collect_live`` (one per plan)."""
+
+    def __init__(
+        self,
+        client: MarketplaceClient,
+        wanted: frozenset[str],
+        options: PlanOptions,
+        lookahead: Lookahead | None,
+    ) -> None:
+        self.client = client
+        self.wanted = wanted
+        self.lookahead = lookahead
+        self.subs: dict[str, Subscription] = {}
+        self.orders: dict[str, dict[str, Order]] = {}
+        self.unmanaged = 0
+        self.renewing: list[Subscription] = []
+        self.horizon = options.now.date() + dt.timedelta(days=options.warn_days)
+        self.stuck_before = options.now - options.stuck_after
+        self.stuck_by_id: dict[str, Order] = {}  # keyed: an order may be in two listings
+        self.queued: list[Subscription] = []  # seen before the order listings were complete
+        self.orders_read = False
+        self.unreadable: dict[str, str] = {}  # declared id -> why its live data is unusable
+        self.notes: list[tuple[str | None, str]] = []  # plan warnings: (id, message)
+        self.incomplete: dict[str, Order] = {}  # list items to complete: GET /orders/{id}
+        self.bad_orders: list[InvalidItem] = []
+
+    def ready(self, sub: Subscription) -> None:
+        if self.lookahead is None:
+            return
+        if self.orders_read:
+            self.lookahead(sub, tuple(self.orders.get(sub.id, {}).values()))
+        else:
+            self.queued.append(sub)
+
+    async def read_subscriptions(self) -> None:
+        invalid: list[InvalidItem] = []
+        async for sub in self.client.iter_subscriptions(invalid=invalid):
+            if sub.id in self.wanted:
+                self.subs[sub.id] = sub
+                self.ready(sub)
+                continue
+            self.unmanaged += 1
+            day = sub.renewalDate or sub.expirationDate
+            if sub.renewalStatus and day is not None and day <= self.horizon:
+                self.renewing.append(sub)
+        for item in invalid:
+            if item.id is None:
+                self.notes.append((None, f"a listed subscription has no usable id ({item.reason})"))
+            elif item.id in self.wanted:
+                self.unreadable[item.id] = f"live value invalid: {item.reason}"
+            else:
+                self.unmanaged += 1
+                self.notes.append(
+                    (item.id, f"unmanaged subscription: live value invalid: {item.reason}")
+                )
+
+    def attribute(self, order: Order) -> None:
+        sid = order.subscriptionId
+        if sid is not None and sid in self.wanted:
+            seen = self.orders.setdefault(sid, {})
+            # An order that moved on between two of these listings (submitted, then
+            # processing) is read twice: keep one, the later in its life.
+            other = seen.get(order.id)
+            if other is None or _STAGE[order.status] >= _STAGE[other.status]:
+                seen[order.id] = order
+        elif sid is None:
+            name = order.orderNumber or order.id
+            self.notes.append((None, f"open or failed order {name} names no subscription"))
+        elif order.is_open and order.creationDate and order.creationDate < self.stuck_before:
+            self.stuck_by_id[order.id] = order  # "any open order" is flagged, managed or not
+
+    def needs_detail(self, order: Order) -> bool:
+        """A 1.15 list item without its subscription, or an open renewal/cancellation
+        of a declared subscription without its attributes (who placed it)."""
+        if order.subscriptionId is None:
+            return True
+        return (
+            order.subscriptionId in self.wanted
+            and order.type in (OrderType.CANCELLATION, OrderType.RENEWAL)
+            and order.is_open
+            and not order.attributes
+        )
+
+    async def read_orders(self, status: OrderStatus) -> None:
+        async for order in self.client.iter_orders(status=status.value, invalid=self.bad_orders):
+            if self.needs_detail(order):
+                self.incomplete[order.id] = order
+            else:
+                self.attribute(order)
+
+    async def complete(self, order_id: str, limiter: anyio.CapacityLimiter) -> None:
+        try:
+            async with limiter:
+                order = await self.client.get_order(order_id)
+        except ApiError as err:
+            sid = self.incomplete[order_id].subscriptionId
+            if sid is not None and sid in self.wanted:
+                self.unreadable[sid] = f"order {order_id}: {err}"
+            else:
+                self.notes.append((sid, f"open or failed order {order_id} unreadable: {err}"))
+            return
+        self.attribute(order)
+
+    def sort_bad_orders(self) -> None:
+        for item in self.bad_orders:
+            sid = item.subscriptionId
+            if sid is not None and sid in self.wanted:
+                self.unreadable[sid] = f"order {item.id}: live value invalid: {item.reason}"
+            elif sid is None and item.id is not None:
+                # Maybe its full copy reads: whose it is decides where the error goes.
+                self.incomplete.setdefault(item.id, _placeholder(item))
+            else:
+                self.notes.append((sid, f"an open or failed order is unreadable: {item.reason}"))
+
+    async def read_all_orders(self) -> None:
+        async with task_group() as tg:
+            for status in _ORDER_STATUSES:
+                tg.start_soon(self.read_orders, status)
+        self.sort_bad_orders()
+        # Only open and failed orders are listed, so these are few; read a few at a time.
+        limiter = anyio.CapacityLimiter(4)
+        async with task_group() as tg:
+            for order_id in list(self.incomplete):
+                tg.start_soon(self.complete, order_id, limiter)
+        self.orders_read = True
+        for sub in self.queued:
+            self.ready(sub)
+        self.queued.clear()
+
+    def live_state(self) -> LiveState:
+        return LiveState(
+            subscriptions=self.subs,
+            orders={k: tuple(v.values()) for k, v in self.orders.items()},
+            unmanaged_count=self.unmanaged,
+            unmanaged_renewing=tuple(self.renewing),
+            unmanaged_stuck=tuple(self.stuck_by_id.values()),
+            unreadable=self.unreadable,
+            notes=tuple(self.notes),
+        )
 
 
 async def collect_live(
@@ -51,71 +211,17 @@ async def collect_live(
     ``lookahead(sub, orders)`` is called once for each wanted subscription as soon as
     it and all the open/failed order listings are in, while the remaining subscription
     pages are still being read."""
-    wanted = frozenset(ids)
-    subs: dict[str, Subscription] = {}
-    orders: dict[str, dict[str, Order]] = {}
-    unmanaged = 0
-    renewing: list[Subscription] = []
-    horizon = options.now.date() + dt.timedelta(days=options.warn_days)
-
-    queued: list[Subscription] = []  # seen before the order listings were complete
-    orders_read = False
-
-    def ready(sub: Subscription) -> None:
-        if lookahead is None:
-            return
-        if orders_read:
-            lookahead(sub, tuple(orders.get(sub.id, {}).values()))
-        else:
-            queued.append(sub)
-
-    async def read_subscriptions() -> None:
-        nonlocal unmanaged
-        async for sub in client.iter_subscriptions():
-            if sub.id in wanted:
-                subs[sub.id] = sub
-                ready(sub)
-                continue
-            unmanaged += 1
-            day = sub.renewalDate or sub.expirationDate
-            if sub.renewalStatus and day is not None and day <= horizon:
-                renewing.append(sub)
-
-    stuck_before = options.now - options.stuck_after
-    stuck_by_id: dict[str, Order] = {}  # keyed: an order may appear in two listings
-
-    async def read_orders(status: OrderStatus) -> None:
-        async for order in client.iter_orders(status=status.value):
-            if order.subscriptionId in wanted:
-                seen = orders.setdefault(order.subscriptionId, {})
-                # An order that moved on between two of these listings (submitted, then
-                # processing) is read twice: keep one, the later in its life.
-                other = seen.get(order.id)
-                if other is None or _STAGE[order.status] >= _STAGE[other.status]:
-                    seen[order.id] = order
-            elif order.is_open and order.creationDate and order.creationDate < stuck_before:
-                stuck_by_id[order.id] = order  # "any open order" is flagged, managed or not
-
-    async def read_all_orders() -> None:
-        nonlocal orders_read
-        async with task_group() as tg:
-            for status in _ORDER_STATUSES:
-                tg.start_soon(read_orders, status)
-        orders_read = True
-        for sub in queued:
-            ready(sub)
-        queued.clear()
-
+    seen = _Observation(client, frozenset(ids), options, lookahead)
     async with task_group() as tg:
-        tg.start_soon(read_subscriptions)
-        tg.start_soon(read_all_orders)
-    return LiveState(
-        subscriptions=subs,
-        orders={k: tuple(v.values()) for k, v in orders.items()},
-        unmanaged_count=unmanaged,
-        unmanaged_renewing=tuple(renewing),
-        unmanaged_stuck=tuple(stuck_by_id.values()),
-    )
+        tg.start_soon(seen.read_subscriptions)
+        tg.start_soon(seen.read_all_orders)
+    return seen.live_state()
+
+
+def _placeholder(item: InvalidItem) -> Order:
+    """A stand-in for an unreadable list item with an id, until ``GET /orders/{id}``."""
+    assert item.id is not None
+    return Order(id=item.id, type=OrderType.UNKNOWN)
 
 
 async def observe_and_plan(
@@ -144,11 +250,13 @@ async def observe_and_plan(
             unreadable[sub_id] = f"renewal price: {err}"
 
     async def withdrawn(sub_id: str) -> None:
+        # History only names withdrawn orders in the plan: an unreadable one is skipped.
+        skipped: list[InvalidItem] = []
         try:
             history[sub_id] = [
                 o
                 async for o in client.iter_orders(
-                    subscription_id=sub_id, status=OrderStatus.CANCELLED.value
+                    subscription_id=sub_id, status=OrderStatus.CANCELLED.value, invalid=skipped
                 )
                 if o.type is OrderType.CANCELLATION
             ]
@@ -173,5 +281,7 @@ async def observe_and_plan(
     merged = {k: v + tuple(history.get(k, ())) for k, v in live.orders.items()}
     for sub_id, past in history.items():
         merged.setdefault(sub_id, tuple(past))
-    complete = replace(live, orders=merged, estimates=estimates, unreadable=unreadable)
+    complete = replace(
+        live, orders=merged, estimates=estimates, unreadable={**live.unreadable, **unreadable}
+    )
     return make_plan(desired, complete, options)

@@ -263,7 +263,7 @@ class _ApplyView:
                 redact(
                     scrub(
                         f"order {order.orderNumber or order.id} ({order.type.value}, "
-                        f"subscription {order.subscriptionId}) is now {order.status.value}"
+                        f"subscription {order.subscriptionId}) is now {order.status_text}"
                     )
                 )
             )

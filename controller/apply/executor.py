@@ -19,13 +19,15 @@ from controller.apply.groupcommit import GroupCommit
 from controller.apply.journal import Journal
 from controller.apply.writelog import LoggedCommit
 from controller.errors import ApiClientError, ControllerError, NotFound, Unauthorized
-from controller.marketplace.client import MarketplaceClient
-from controller.marketplace.models import (
+from controller.marketplace.client import Baseline, MarketplaceClient, OrderOwner
+from controller.marketplace.conventions import (
     ATTR_CANCELLATION_REASON,
     ATTR_PLACED_BY,
     ATTR_REVISION,
     ATTR_SPEC_SOURCE,
     PLACED_BY_SUBCTL,
+)
+from controller.marketplace.models import (
     Order,
     OrderStatus,
     OrderType,
@@ -226,7 +228,12 @@ class Executor:
         )
 
     async def _place(
-        self, sub: SubscriptionPlan, step: Step, kind: OrderType, attrs: dict[str, str]
+        self,
+        sub: SubscriptionPlan,
+        step: Step,
+        kind: OrderType,
+        attrs: dict[str, str],
+        baseline: Baseline | None = None,
     ) -> tuple[Order, str | None, bool]:
         request_id = self.client.new_request_id()
         handle, result = await self._attempt(
@@ -238,6 +245,7 @@ class Executor:
                 subscription_id=sub.id,
                 attributes=attrs,
                 request_id=request_id,
+                baseline=baseline,
             ),
             request_id=request_id,
         )
@@ -262,12 +270,12 @@ class Executor:
             # runner, or one whose plan went stale while this one waited) may have
             # renewed this subscription since the plan was made. Renewals complete at
             # once, so the marketplace's open-order refusal cannot catch that.
-            done = await self._renewed_elsewhere(sub, step, term, terms)
-            if done is not None:
-                return done
+            before = await self._before_term(sub, step, term, terms)
+            if isinstance(before, StepOutcome):
+                return before
             try:
                 order, cid, existed = await self._place(
-                    sub, step, OrderType.RENEWAL, self._attributes(sub)
+                    sub, step, OrderType.RENEWAL, self._attributes(sub), before
                 )
             except _Interrupted:
                 if last is None:
@@ -291,7 +299,7 @@ class Executor:
                     action=step.action,
                     outcome=Outcome.IN_PROGRESS,
                     message=f"renewal {term + 1} of {terms}: order {_name(order)} is "
-                    f"{order.status.value}; the next run continues",
+                    f"{order.status_text}; the next run continues",
                     orderId=order.id,
                     orderNumber=order.orderNumber,
                     correlationId=cid,
@@ -306,23 +314,40 @@ class Executor:
             correlationId=cid,
         )
 
-    async def _renewed_elsewhere(
+    async def _before_term(
         self, sub: SubscriptionPlan, step: Step, term: int, terms: int
-    ) -> StepOutcome | None:
-        """The outcome if the subscription already expires on or after the target.
+    ) -> StepOutcome | Baseline:
+        """The outcome if no term may be placed now, else the placement's baseline.
 
-        Asked before every term: before the first, another run may have renewed since
-        the plan; before a later one, the marketplace may have reached ``renewThrough``
-        sooner than the plan counted (the plan uses the same anchor-day calendar,
-        controller/periods.py, so this is a safety net, not the rule). Either way a
-        further term would be paid for nothing.
+        Asked before every term. The subscription may already expire on or after the
+        target: before the first term, another run may have renewed since the plan;
+        before a later one, the marketplace may have reached ``renewThrough`` sooner than
+        the plan counted (the plan uses the same anchor-day calendar, controller/periods.py,
+        so this is a safety net, not the rule). Either way a further term would be paid
+        for nothing. A renewal order of it may be open (real renewals can stay
+        submitted/processing for a while): then none is placed. Otherwise the ids of its
+        renewal orders and its expiry are the baseline that tells, after a lost answer,
+        whether the POST created an order (ordering.py).
         """
         target = step.renewThrough or step.newExpiry
-        if target is None:
-            return None
         live = await self.client.get_subscription(sub.id)
-        if live.expirationDate is None or live.expirationDate < target:
-            return None
+        listed = await self.client.order_set(sub.id)
+        baseline = Baseline(listed.ids(OrderType.RENEWAL), live.expirationDate)
+        if target is None or live.expirationDate is None or live.expirationDate < target:
+            pending = [o for o in listed.orders if o.type is OrderType.RENEWAL and o.is_open]
+            if not pending:
+                return baseline
+            order = pending[0]
+            return StepOutcome(
+                subscriptionId=sub.id,
+                action=step.action,
+                outcome=Outcome.IN_PROGRESS,
+                message=f"renewal order {_name(order)} is still {order.status_text}; no "
+                f"further order placed after {term} of {terms}; the next run continues",
+                orderId=order.id,
+                orderNumber=order.orderNumber,
+                correlationId=self.client.last_correlation_id,
+            )
         how = (
             "renewed elsewhere since the plan"
             if term == 0
@@ -394,7 +419,12 @@ class Executor:
             # The order the cancel step found was already approved by someone.
             return self._approved_outcome(sub, step, created, None)
         change = self.client.approve_order if approve else self.client.withdraw_order
-        handle, order = await self._attempt(sub.id, step, lambda: change(order_id), order_id)
+        # Never touch another subscription's or customer's order (issue 16): the client
+        # proves the order is this subscription's cancellation before the PATCH.
+        owner = OrderOwner(sub.id, OrderType.CANCELLATION, step.customerId or None)
+        handle, order = await self._attempt(
+            sub.id, step, lambda: change(order_id, owner=owner, known=created), order_id
+        )
         cid = self.client.last_correlation_id
         await self._records.finish(
             handle,

@@ -232,7 +232,7 @@ def _after_wait(outcome: StepOutcome, finished: dict[str, Order]) -> StepOutcome
     return outcome.model_copy(
         update={
             "outcome": Outcome.FAILED,
-            "message": f"order {order.orderNumber or order.id} ended {order.status.value} "
+            "message": f"order {order.orderNumber or order.id} ended {order.status_text} "
             "at the vendor",
         }
     )

@@ -19,6 +19,8 @@ re-read the entity and succeed if it already is where the call wanted it.
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
@@ -27,42 +29,62 @@ from urllib.parse import quote
 
 import anyio
 import httpx
+import pydantic
 
 from controller.errors import (
     ApiClientError,
     ApiError,
+    ApiProtocolError,
     ApiServerError,
     ApiUnavailable,
     NotFound,
     Unauthorized,
 )
 from controller.marketplace.auth import Authenticator
-from controller.marketplace.errors_map import parse_model, protocol_error
+from controller.marketplace.conventions import (
+    ATTR_CANCELLATION_REASON,
+    ATTR_REQUEST_ID,
+    CODE_APPROVED,
+    CODE_WITHDRAWN,
+    approval_reached,
+    withdrawal_reached,
+)
+from controller.marketplace.errors_map import describe_validation, parse_model, protocol_error
 from controller.marketplace.exchange import CallCounter, Exchange, Reply, last_correlation_id
 from controller.marketplace.limits import Clock, Limits, Sleep
 from controller.marketplace.models import (
-    ATTR_CANCELLATION_REASON,
-    CODE_APPROVED,
-    CODE_COMPLETED,
-    CODE_WITHDRAWN,
+    Estimate,
+    InvalidItem,
     Money,
     Order,
-    OrderStatus,
     OrderType,
     Subscription,
+    adapter,
 )
 from controller.marketplace.ordering import (
-    ATTR_REQUEST_ID,
     ORDERS_PATH,
+    Baseline,
     OrderPlacer,
+    OrderSet,
     PlaceOutcome,
     PlaceResult,
 )
+from controller.marketplace.ownership import OrderOwner, needs_detail, ownership_problem
 from controller.marketplace.paging import iter_items
 from controller.marketplace.retry import RetryPolicy
 from controller.marketplace.settings import ApiSettings
 
-__all__ = ["MarketplaceClient", "PlaceOutcome", "PlaceResult", "make_http_client"]
+__all__ = [
+    "Baseline",
+    "MarketplaceClient",
+    "OrderOwner",
+    "OrderSet",
+    "PlaceOutcome",
+    "PlaceResult",
+    "make_http_client",
+]
+
+log = logging.getLogger("subctl.api")
 
 M = TypeVar("M")  # a live model or record
 T = TypeVar("T")
@@ -95,6 +117,16 @@ def _query(**values: str | None) -> dict[str, str | int]:
     return {k: v for k, v in values.items() if v is not None}
 
 
+def _usable(value: object) -> str | None:
+    return value if isinstance(value, str) and value.strip() else None
+
+
+def _item_key(item: object) -> str:
+    if isinstance(item, InvalidItem):
+        return f"\0invalid\0{item.id or item.reason}"
+    return str(getattr(item, "id", ""))
+
+
 class MarketplaceClient:
     def __init__(
         self,
@@ -118,7 +150,12 @@ class MarketplaceClient:
         self._exchange = Exchange(http, settings, self.limits, self.calls)
         self.auth = Authenticator(self._exchange, settings, clock=clock)
         self._placer = OrderPlacer(
-            self.auth, self.retry, self._orders_of, attempts=settings.order_post_attempts
+            self.auth,
+            self.retry,
+            self.order_set,
+            self.get_order,
+            self._expiry_of,
+            attempts=settings.order_post_attempts,
         )
         self._request_ids = request_ids
 
@@ -168,31 +205,83 @@ class MarketplaceClient:
         )
 
     def _pager(
-        self, path: str, model: type[M], key: Callable[[M], str], query: dict[str, str | int]
-    ) -> AsyncIterator[M]:
+        self, path: str, model: type[M], kind: str, query: dict[str, str | int]
+    ) -> AsyncIterator[M | InvalidItem]:
         async def fetch(offset: int, limit: int) -> Reply:
             params = {**query, "offset": offset, "limit": limit}
             return await self._idempotent("GET", path, path, params=params)
 
+        def parse(raw: object, reply: Reply) -> M | InvalidItem:
+            # Per item: one item that does not fit is that item's problem, not the page's.
+            fields = raw if isinstance(raw, dict) else {}
+            try:
+                item = adapter(model).validate_python(raw)
+            except pydantic.ValidationError as err:
+                reason = describe_validation(err)
+            else:
+                if _usable(getattr(item, "id", None)) is not None:
+                    return item
+                reason = "id: empty"
+            return InvalidItem(
+                kind,
+                _usable(fields.get("id")),
+                reason,
+                subscriptionId=_usable(fields.get("subscriptionId")),
+            )
+
         return iter_items(
             fetch,
-            lambda raw, reply: self._parse(model, reply, raw),
-            key,
+            parse,
+            _item_key,
             self.settings.page_size,
             # Pages are parsed as they arrive; a window of several times the requests in
             # flight keeps the server busy while earlier pages are parsed (~3,200 items
             # held at most).
             window=4 * self.settings.max_concurrency,
+            max_total=self.settings.max_list_total,
         )
+
+    async def _valid(
+        self,
+        items: AsyncIterator[M | InvalidItem],
+        model: type[M],
+        path: str,
+        invalid: list[InvalidItem] | None,
+    ) -> AsyncIterator[M]:
+        """The items that fit; the others go to ``invalid`` (or, without one, fail)."""
+        async for item in items:
+            if not isinstance(item, InvalidItem):
+                yield item
+            elif invalid is not None:
+                invalid.append(item)
+            else:
+                raise protocol_error(
+                    f"unexpected {model.__name__} in response: {item.reason}",
+                    method="GET",
+                    path=path,
+                    status=200,
+                    correlation_id=last_correlation_id(),
+                )
 
     # -- subscriptions ------------------------------------------------------------
 
     def iter_subscriptions(
-        self, customer_id: str | None = None, status: str | None = None
+        self,
+        customer_id: str | None = None,
+        status: str | None = None,
+        *,
+        invalid: list[InvalidItem] | None = None,
     ) -> AsyncIterator[Subscription]:
-        """Every subscription (optionally of one customer / status), page by page."""
+        """Every subscription (optionally of one customer / status), page by page.
+
+        Items that do not fit the model are appended to ``invalid`` when it is given
+        (each is that subscription's problem); without it the first one fails the call."""
         query = _query(customerId=customer_id, status=status)
-        return self._pager(SUBSCRIPTIONS_PATH, Subscription, lambda s: s.id, query)
+        items = self._pager(SUBSCRIPTIONS_PATH, Subscription, "subscription", query)
+        return self._valid(items, Subscription, SUBSCRIPTIONS_PATH, invalid)
+
+    async def _expiry_of(self, subscription_id: str) -> dt.date | None:
+        return (await self.get_subscription(subscription_id)).expirationDate
 
     async def get_subscription(self, subscription_id: str) -> Subscription:
         path = f"{SUBSCRIPTIONS_PATH}/{_segment(subscription_id)}"
@@ -224,26 +313,97 @@ class MarketplaceClient:
         customer_id: str | None = None,
         status: str | None = None,
         status_code: str | None = None,
+        *,
+        invalid: list[InvalidItem] | None = None,
     ) -> AsyncIterator[Order]:
+        """Orders matching the filters. With ``subscription_id``, an item that carries
+        another subscriptionId is dropped: the server ignored the filter, and it is not
+        that subscription's (an item without one is kept; see ``ownership.py``)."""
         query = _query(
             subscriptionId=subscription_id,
             customerId=customer_id,
             status=status,
             statusCode=status_code,
         )
-        return self._pager(ORDERS_PATH, Order, lambda o: o.id, query)
+        items = self._valid(
+            self._pager(ORDERS_PATH, Order, "order", query), Order, ORDERS_PATH, invalid
+        )
+        if subscription_id is None:
+            return items
+        return self._only_of(items, subscription_id)
 
-    async def _orders_of(self, subscription_id: str) -> list[Order]:
-        return [o async for o in self.iter_orders(subscription_id=subscription_id)]
+    @staticmethod
+    async def _only_of(items: AsyncIterator[Order], subscription_id: str) -> AsyncIterator[Order]:
+        async for order in items:
+            if order.subscriptionId not in (None, subscription_id):
+                log.debug(
+                    "order %s listed for subscription %s belongs to %s; ignored",
+                    order.id,
+                    subscription_id,
+                    order.subscriptionId,
+                )
+                continue
+            yield order
+
+    async def order_set(self, subscription_id: str) -> OrderSet:
+        """Every order of one subscription (all statuses), foreign ones dropped."""
+        invalid: list[InvalidItem] = []
+        orders = tuple(
+            [o async for o in self.iter_orders(subscription_id=subscription_id, invalid=invalid)]
+        )
+        mine = [i for i in invalid if i.subscriptionId in (None, subscription_id)]
+        return OrderSet(
+            orders,
+            frozenset(i.id for i in mine if i.id is not None),
+            sum(1 for i in mine if i.id is None),
+        )
+
+    async def complete(self, orders: list[Order], *, concurrency: int = 4) -> list[Order]:
+        """Each order replaced by ``GET /orders/{id}`` (bounded concurrency): for list
+        items that lack ``subscriptionId`` or ``attributes`` (1.15 list items)."""
+        done: list[Order | None] = [None] * len(orders)
+        limiter = anyio.CapacityLimiter(max(1, concurrency))
+
+        async def one(index: int, order: Order) -> None:
+            async with limiter:
+                done[index] = await self.get_order(order.id)
+
+        async with anyio.create_task_group() as tg:
+            for index, order in enumerate(orders):
+                tg.start_soon(one, index, order)
+        return [o for o in done if o is not None]
 
     async def get_order(self, order_id: str) -> Order:
         path = f"{ORDERS_PATH}/{_segment(order_id)}"
         reply = await self._idempotent("GET", ORDERS_PATH + "/{id}", path)
         return self._parse(Order, reply, reply.body)
 
+    async def _check_owner(
+        self, order_id: str, owner: OrderOwner | None, known: Order | None
+    ) -> None:
+        """Refuse to touch an order that is not provably ``owner``'s (issue 16)."""
+        if owner is None:
+            return
+        order = known if known is not None and known.id == order_id else None
+        if order is None or needs_detail(order, owner):
+            order = await self.get_order(order_id)
+        problem = ownership_problem(order, owner)
+        if problem is not None:
+            raise ApiProtocolError(
+                f"{problem}; nothing written",
+                method="PATCH",
+                path=ORDERS_PATH + "/{id}",
+            )
+
     async def _set_order_code(
-        self, order_id: str, code: str, reached: Callable[[Order], bool]
+        self,
+        order_id: str,
+        code: str,
+        reached: Callable[[Order], bool],
+        owner: OrderOwner | None,
+        known: Order | None,
     ) -> Order:
+        await self._check_owner(order_id, owner, known)
         path = f"{ORDERS_PATH}/{_segment(order_id)}"
         try:
             reply = await self._idempotent(
@@ -263,23 +423,21 @@ class MarketplaceClient:
             return await self.get_order(order_id)
         return self._parse(Order, reply, reply.body)
 
-    async def approve_order(self, order_id: str) -> Order:
-        """``PATCH statusCode=AP``: approve a pending (PA) order."""
-        return await self._set_order_code(
-            order_id,
-            CODE_APPROVED,
-            lambda o: (
-                o.statusCode in (CODE_APPROVED, CODE_COMPLETED)
-                or o.status in (OrderStatus.PROCESSING, OrderStatus.COMPLETED)
-            ),
-        )
+    async def approve_order(
+        self, order_id: str, *, owner: OrderOwner | None = None, known: Order | None = None
+    ) -> Order:
+        """``PATCH statusCode=AP``: approve a pending (PA) order. With ``owner``, the
+        order is first proven to be that subscription's, of that type and customer
+        (``known`` is a copy already read; ``GET /orders/{id}`` when it lacks a value)."""
+        return await self._set_order_code(order_id, CODE_APPROVED, approval_reached, owner, known)
 
-    async def withdraw_order(self, order_id: str) -> Order:
-        """``PATCH statusCode=CL``: withdraw a not-yet-completed order."""
+    async def withdraw_order(
+        self, order_id: str, *, owner: OrderOwner | None = None, known: Order | None = None
+    ) -> Order:
+        """``PATCH statusCode=CL``: withdraw a not-yet-completed order (``owner``: as
+        ``approve_order``)."""
         return await self._set_order_code(
-            order_id,
-            CODE_WITHDRAWN,
-            lambda o: o.statusCode == CODE_WITHDRAWN or o.status is OrderStatus.CANCELLED,
+            order_id, CODE_WITHDRAWN, withdrawal_reached, owner, known
         )
 
     async def estimate_renewal(self, customer_id: str, subscription_id: str) -> Money:
@@ -290,7 +448,7 @@ class MarketplaceClient:
             "subscriptionId": subscription_id,
         }
         reply = await self._idempotent("POST", ESTIMATE_PATH, ESTIMATE_PATH, body=body)
-        order = self._parse(Order, reply, reply.body)
+        order = self._parse(Estimate, reply, reply.body)
         if order.total is None:
             raise protocol_error(
                 "estimate has no total",
@@ -309,6 +467,7 @@ class MarketplaceClient:
         subscription_id: str,
         attributes: Mapping[str, str],
         request_id: str | None = None,
+        baseline: Baseline | None = None,
     ) -> PlaceResult:
         """Place a renewal or cancellation at most once; see ``ordering.py``.
 
@@ -328,6 +487,7 @@ class MarketplaceClient:
             subscription_id=subscription_id,
             attributes=dict(attributes),
             request_id=request_id or self._request_ids(),
+            baseline=baseline,
         )
 
     def new_request_id(self) -> str:

@@ -1,20 +1,79 @@
 """Live-state models: what the marketplace API says about subscriptions and orders.
 
 Sits between the HTTP client (which parses every response body into these) and the
-planner (which reads them). Field names follow the API (DESIGN.md section 4). Unknown
-fields are ignored (the real API returns many more); unknown enum values and wrong
-types are rejected, and the client turns that rejection into ``ApiProtocolError``.
+planner (which reads them). Field names follow the API (DESIGN.md section 4).
+
+Lenient shape, strict values: every response the published SimpleAPI 1.15 allows is
+accepted (fields it leaves optional are optional here, ``status: unknown``, order type
+``unknown``, a Period of duration 0 or type ``statement_day``, naive date-times read as
+UTC), but values are strict: a date is a ``YYYY-MM-DD`` string, a boolean a JSON
+boolean, an amount a decimal string. Unknown fields are ignored (the real API returns
+many more). A list item that does not fit is that item's problem (``InvalidItem``),
+never the page's; a single body that does not fit is ``ApiProtocolError``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Annotated, Any, Self, TypeVar
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, TypeAdapter
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    TypeAdapter,
+)
 from pydantic.dataclasses import dataclass as pydantic_dataclass
+
+from controller.marketplace import conventions
+
+# The unpublished rules live in conventions.py; these names stay importable from here
+# for code that has not moved yet (the sandbox is getting its own copy).
+from controller.marketplace.conventions import (
+    ATTR_CANCELLATION_REASON,
+    ATTR_PLACED_BY,
+    ATTR_REVISION,
+    ATTR_SPEC_SOURCE,
+    CODE_APPROVED,
+    CODE_COMPLETED,
+    CODE_ERROR,
+    CODE_PENDING_APPROVAL,
+    CODE_WITHDRAWN,
+    PLACED_BY_SUBCTL,
+)
+
+__all__ = [  # the names above are re-exported; the rest is defined here
+    "ATTR_CANCELLATION_REASON",
+    "ATTR_PLACED_BY",
+    "ATTR_REVISION",
+    "ATTR_SPEC_SOURCE",
+    "CODE_APPROVED",
+    "CODE_COMPLETED",
+    "CODE_ERROR",
+    "CODE_PENDING_APPROVAL",
+    "CODE_WITHDRAWN",
+    "PLACED_BY_SUBCTL",
+    "Estimate",
+    "InvalidItem",
+    "Money",
+    "Order",
+    "OrderStatus",
+    "OrderType",
+    "Pagination",
+    "Period",
+    "Subscription",
+    "SubscriptionStatus",
+    "TokenInfo",
+    "adapter",
+]
 
 T = TypeVar("T")
 
@@ -25,6 +84,7 @@ class SubscriptionStatus(StrEnum):
     HOLD = "hold"
     TERMINATED = "terminated"
     REMOVED = "removed"
+    UNKNOWN = "unknown"  # published: the platform could not tell
 
 
 class OrderType(StrEnum):
@@ -33,6 +93,7 @@ class OrderType(StrEnum):
     RENEWAL = "renewal"
     CANCELLATION = "cancellation"
     MIGRATION = "migration"
+    UNKNOWN = "unknown"
 
 
 class OrderStatus(StrEnum):
@@ -43,30 +104,53 @@ class OrderStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
-# Internal order status codes. Not published by the real API; kept here, in one
-# place, so they can change (DESIGN.md section 4).
-CODE_PENDING_APPROVAL = "PA"
-CODE_APPROVED = "AP"
-CODE_COMPLETED = "CP"
-CODE_WITHDRAWN = "CL"
-CODE_ERROR = "ER"
-
 OPEN_ORDER_STATUSES = frozenset({OrderStatus.SUBMITTED, OrderStatus.PROCESSING})
 
-# Attributes subctl writes on every order it places.
-ATTR_PLACED_BY = "placedBy"
-ATTR_SPEC_SOURCE = "specSource"
-ATTR_REVISION = "revision"
-ATTR_CANCELLATION_REASON = "cancellationReason"
-PLACED_BY_SUBCTL = "subctl"
+_DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _date_string(value: object) -> object:
+    """Strict: a ``YYYY-MM-DD`` string. ``0`` is not 1970-01-01 (pydantic's lax mode
+    reads a number as a Unix time; an expiry of 0 once planned 685 renewal terms)."""
+    if isinstance(value, dt.date):
+        return value
+    if not isinstance(value, str) or not _DATE_RE.fullmatch(value):
+        raise ValueError(f"not a YYYY-MM-DD date string: {_show(value)}")
+    return value
+
+
+def _datetime_string(value: object) -> object:
+    """Strict: a date-time string (``T`` or space separated, offset optional)."""
+    if isinstance(value, dt.datetime):
+        return value
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"not a date-time string: {_show(value)}")
+    return value
+
+
+def _as_utc(value: dt.datetime) -> dt.datetime:
+    """Naive date-times (``2019-03-19 07:22:59``) are read as UTC, never compared naive."""
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value
+
+
+def _show(value: object) -> str:
+    return repr(value)[:40]
+
+
+LiveDate = Annotated[dt.date, BeforeValidator(_date_string)]
+LiveDateTime = Annotated[dt.datetime, BeforeValidator(_datetime_string), AfterValidator(_as_utc)]
 
 
 def _decimal_string(value: object) -> object:
-    if isinstance(value, str):
-        try:
-            Decimal(value)
-        except InvalidOperation:
-            raise ValueError(f"not a decimal amount: {value[:40]!r}") from None
+    """Strict: amounts are decimal strings (``"70.50"``), finite; not numbers."""
+    if not isinstance(value, str):
+        raise ValueError(f"not a decimal amount string: {_show(value)}")
+    try:
+        number = Decimal(value)
+    except InvalidOperation:
+        raise ValueError(f"not a decimal amount: {value[:40]!r}") from None
+    if not number.is_finite():
+        raise ValueError(f"not a finite amount: {value[:40]!r}")
     return value
 
 
@@ -116,44 +200,85 @@ class Money(_Record):
 
 @pydantic_dataclass(frozen=True, slots=True, kw_only=True, config=_RECORD)
 class Period(_Record):
-    type: str  # month | year (day and others exist in the real API)
-    duration: int = Field(ge=1)
+    # month | year are counted; day, statement_day, unknown (published) are parsed and
+    # only a rule that counts terms refuses them. Duration 0 is published-valid too.
+    type: str
+    duration: StrictInt = Field(ge=0)
 
 
 @pydantic_dataclass(frozen=True, slots=True, kw_only=True, config=_RECORD)
 class Subscription(_Record):
-    id: str
-    customerId: str
+    # The spec requires no field at all; subctl needs an id to match a declaration.
+    # The rest is optional: a rule that needs a missing value says so (planner).
+    id: str = Field(min_length=1)
+    customerId: str | None = None
     name: str = ""
-    status: SubscriptionStatus
-    renewalStatus: bool
-    expirationDate: dt.date | None = None
-    renewalDate: dt.date | None = None
-    creationDate: dt.date | None = None
+    status: SubscriptionStatus | None = None
+    renewalStatus: StrictBool | None = None
+    expirationDate: LiveDate | None = None
+    renewalDate: LiveDate | None = None
+    creationDate: LiveDate | None = None
     subscriptionPeriod: Period | None = None
     totalPrice: Money | None = None
+
+    @property
+    def status_text(self) -> str:
+        """The status for messages: ``unknown`` when the API gave none."""
+        return self.status.value if self.status is not None else "unknown"
 
 
 @pydantic_dataclass(frozen=True, slots=True, kw_only=True, config=_RECORD)
 class Order(_Record):
+    # Published: only type and customerId are required (1.15 list items carry no
+    # subscriptionId and may omit attributes). subctl needs an id to act on an order:
+    # a list item with a blank one is an invalid item (client.py), and a single order
+    # without one is never used (ordering.py). An estimate answer may carry "".
     id: str
     orderNumber: str | None = None
     type: OrderType
-    customerId: str
+    customerId: str | None = None
     subscriptionId: str | None = None
-    status: OrderStatus
+    status: OrderStatus | None = None
     statusCode: str | None = None
-    creationDate: dt.datetime | None = None
+    creationDate: LiveDateTime | None = None
     attributes: dict[str, str] = Field(default_factory=dict)
     total: Money | None = None
 
     @property
     def is_open(self) -> bool:
-        return self.status in OPEN_ORDER_STATUSES
+        return conventions.order_is_open(self)
+
+    @property
+    def status_text(self) -> str:
+        """The status for messages: ``unknown`` when the API gave none."""
+        return self.status.value if self.status is not None else "unknown"
 
     @property
     def placed_by_subctl(self) -> bool:
-        return self.attributes.get(ATTR_PLACED_BY) == PLACED_BY_SUBCTL
+        return conventions.placed_by_subctl(self.attributes)
+
+
+@pydantic_dataclass(frozen=True, slots=True, kw_only=True, config=_RECORD)
+class Estimate(_Record):
+    """``POST /orders/estimate``: the spec guarantees only type, customerId and total."""
+
+    type: OrderType | None = None
+    customerId: str | None = None
+    total: Money | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class InvalidItem:
+    """One list item that did not fit its live model: that item's error, not the page's.
+
+    ``id`` is the item's id when it is a usable string (so the error can be given to
+    that subscription), else None; ``subscriptionId`` likewise for orders.
+    """
+
+    kind: str  # "subscription" | "order"
+    id: str | None
+    reason: str
+    subscriptionId: str | None = None
 
 
 class Pagination(_Live):

@@ -22,6 +22,12 @@ that yields only unseen items, until a pass sees one stable total (at most
 (A total that grew after the first page also means offsets beyond the first total
 were not read: the next pass reads them.)
 
+Bounds (a misbehaving server must not keep us reading forever): a ``pagination.total``
+above ``max_total`` (or negative) is implausible; a page that brings no item not seen
+before while the pass is not over (the server ignores ``offset``) ends the listing; a
+pass reads at most ``max_total / limit + 1`` pages. Each is an ``ApiProtocolError``
+naming what the server did.
+
 No task group is open while an item is yielded: a window is fetched completely, then
 yielded, so a consumer that stops early (``aclose``) leaves nothing running.
 """
@@ -35,6 +41,7 @@ from typing import Any, Generic, TypeVar
 
 import anyio
 
+from controller.errors import ApiProtocolError
 from controller.marketplace.errors_map import parse_model, protocol_error
 from controller.marketplace.exchange import Reply
 from controller.marketplace.models import Pagination
@@ -45,14 +52,20 @@ T = TypeVar("T")
 
 FetchPage = Callable[[int, int], Awaitable[Reply]]
 
+DEFAULT_MAX_TOTAL = 1_000_000
 
-def _page(reply: Reply) -> tuple[list[object], Pagination | None]:
-    where: dict[str, Any] = {
+
+def _where(reply: Reply) -> dict[str, Any]:
+    return {
         "method": reply.method,
         "path": reply.path,
         "status": reply.status,
         "correlation_id": reply.correlation_id,
     }
+
+
+def _page(reply: Reply, max_total: int) -> tuple[list[object], Pagination | None]:
+    where = _where(reply)
     body = reply.body
     if not isinstance(body, dict) or not isinstance(body.get("data"), list):
         raise protocol_error("list response has no 'data' array", **where)
@@ -60,6 +73,11 @@ def _page(reply: Reply) -> tuple[list[object], Pagination | None]:
     pagination = (
         None if raw_pagination is None else parse_model(Pagination, raw_pagination, **where)
     )
+    if pagination is not None and pagination.total > max_total:
+        raise protocol_error(
+            f"implausible list total {pagination.total} (more than {max_total}); listing stopped",
+            **where,
+        )
     return body["data"], pagination
 
 
@@ -74,6 +92,7 @@ def _applied(pagination: Pagination | None, page_size: int) -> int:
 class _Page(Generic[T]):
     items: list[T]  # every item the server sent, parsed, in page order (duplicates kept)
     pagination: Pagination | None
+    reply: Reply
 
     @property
     def size(self) -> int:
@@ -112,6 +131,14 @@ async def _fetch_window(
     return [p for p in pages if p is not None]
 
 
+def _stuck(reply: Reply, offset: int) -> ApiProtocolError:
+    return protocol_error(
+        f"paging stopped: the page at offset {offset} brought nothing new although the "
+        "list total says more remain (does the server ignore 'offset'?)",
+        **_where(reply),
+    )
+
+
 def _windows(start: int, stop: int, step: int, size: int) -> Iterator[list[int]]:
     offsets = range(start, stop, step)
     for first in range(0, len(offsets), size):
@@ -126,42 +153,55 @@ async def iter_items(
     *,
     max_passes: int = 3,
     window: int = 1,
+    max_total: int = DEFAULT_MAX_TOTAL,
 ) -> AsyncIterator[T]:
     """Yield every item of a paged listing once. ``fetch(offset, limit)`` gets one page.
 
     ``window``: how many pages after the first may be fetched concurrently (1: one
-    after another).
+    after another). ``max_total``: the largest ``pagination.total`` believed.
     """
     seen: set[str] = set()
 
     def prepare(reply: Reply) -> _Page[T]:
-        data, pagination = _page(reply)
-        return _Page([parse(raw, reply) for raw in data], pagination)
+        data, pagination = _page(reply, max_total)
+        return _Page([parse(raw, reply) for raw in data], pagination, reply)
 
-    def unseen(page: _Page[T]) -> Iterator[T]:
+    def fresh(page: _Page[T], first_total: int | None, offset: int, check: bool) -> list[T]:
+        new: list[T] = []
         for item in page.items:
             item_key = key(item)
             if item_key not in seen:
                 seen.add(item_key)
-                yield item
+                new.append(item)
+        # Only the first pass: a re-check pass sees mostly known items by design.
+        if check and page.items and not new and offset > 0:
+            same_total = page.pagination is None or page.pagination.total == first_total
+            if same_total and not _last(page, offset + page.size, page_size):
+                # Nothing new while more should remain: the server ignores ``offset``
+                # (a real one once cost 5,185 GETs in 35 s). A list that changed under
+                # us changes its total too, and is read again instead.
+                raise _stuck(page.reply, offset)
+        return new
 
     for pass_number in range(1, max_passes + 1):
         totals: set[int] = set()
         page = prepare(await fetch(0, page_size))
-        for item in unseen(page):
+        first = page.pagination
+        first_total = first.total if first is not None else None
+        for item in fresh(page, first_total, 0, pass_number == 1):
             yield item
         offset = page.size
-        first = page.pagination
         if first is not None:
             totals.add(first.total)
         done = _last(page, offset, page_size)
+        step = _applied(first, page_size)
+        max_pages = max_total // step + 2
         if not done and first is not None and window > 1:
             # The first page told the total: read the rest a window at a time.
-            step = _applied(first, page_size)
             for offsets in _windows(step, first.total, step, window):
                 pages = await _fetch_window(fetch, offsets, page_size, prepare)
                 for page_offset, page in zip(offsets, pages, strict=True):
-                    for item in unseen(page):
+                    for item in fresh(page, first_total, page_offset, pass_number == 1):
                         yield item
                     if page.pagination is not None:
                         totals.add(page.pagination.total)
@@ -169,9 +209,13 @@ async def iter_items(
                 if done:
                     break
         else:
+            pages_read = 1
             while not done:
+                if pages_read >= max_pages:
+                    raise _stuck(page.reply, offset)
                 page = prepare(await fetch(offset, page_size))
-                for item in unseen(page):
+                pages_read += 1
+                for item in fresh(page, first_total, offset, pass_number == 1):
                     yield item
                 offset += page.size
                 if page.pagination is not None:

@@ -9,8 +9,13 @@ Rules:
 - only errors with ``retryable = True`` (ApiServerError: 5xx/429, ApiUnavailable) retry;
 - the wait before attempt n+1 is ``initial * 2**(n-1)`` capped at ``max_wait``, with
   jitter, and never shorter than the server's ``Retry-After``;
-- at most ``attempts`` attempts, and no retry whose wait would end after
-  ``total_seconds`` from the first attempt (then the last error is raised);
+- the budget is time: no retry whose wait would end after ``total_seconds`` from the
+  first attempt (``SUBCTL_RETRY_BUDGET``, default 180 s); then the last error is
+  raised, naming the wait the server asked for when that is why;
+- 5xx and no-answer failures also stop after ``attempts`` attempts; 429 (the server
+  asking us to slow down) does not count against them: repeated 429s keep being
+  obeyed, each wait at least its ``Retry-After`` (honoured up to ``MAX_RETRY_AFTER``,
+  120 s; a longer one gives up at once with a clear error);
 - ``set_testing(True)`` switches every wait to zero (like ``stamina.set_testing``);
   ``sleep``, ``clock`` and ``random`` are injectable for tests that check the waits.
 
@@ -40,6 +45,8 @@ log = logging.getLogger("subctl.api")
 T = TypeVar("T")
 
 _testing = False
+
+MAX_RETRY_AFTER = 120.0  # seconds; a longer Retry-After is not waited for
 
 
 def set_testing(on: bool = True) -> None:
@@ -98,6 +105,18 @@ class RetryPolicy:
     def within_budget(self, started: float, wait: float) -> bool:
         return self.clock() - started + wait <= self.total_seconds
 
+    def gives_up(self, started: float, attempt: int, error: ApiError, wait: float) -> bool:
+        """Whether to stop after failed attempt ``attempt`` rather than wait ``wait``."""
+        if error.retry_after is not None and error.retry_after > MAX_RETRY_AFTER:
+            return True
+        throttled = error.status == 429
+        if not throttled and attempt >= self.attempts:
+            return True
+        return not self.within_budget(started, wait)
+
+    def remaining(self, started: float) -> float:
+        return max(0.0, self.total_seconds - (self.clock() - started))
+
     async def call(self, fn: Callable[[], Awaitable[T]]) -> T:
         """Run ``fn`` until it succeeds, fails for good, or the attempts/time run out."""
         started = self.clock()
@@ -109,9 +128,27 @@ class RetryPolicy:
                 if not error.retryable:
                     raise
                 wait = self.backoff(attempt, error)
-                if attempt >= self.attempts or not self.within_budget(started, wait):
+                if self.gives_up(started, attempt, error, wait):
+                    if error.retry_after is not None and error.retry_after >= wait:
+                        raise _asked_too_long(error, self.remaining(started)) from None
                     raise
                 # -v: every wait, why and how long (the error text is ours, cut short).
                 log.info("retry %d in %.1fs after: %s", attempt + 1, wait, error)
             await self.sleep(wait)
             attempt += 1
+
+
+def _asked_too_long(error: ApiError, remaining: float) -> ApiError:
+    """The error when the server's ``Retry-After`` is beyond what we wait."""
+    assert error.retry_after is not None
+    limit = min(remaining, MAX_RETRY_AFTER)
+    return type(error)(
+        f"{error.message} (the server asked to wait {error.retry_after:.0f} s before "
+        f"retrying, beyond the {limit:.0f} s subctl may still wait; set "
+        "SUBCTL_RETRY_BUDGET for a longer budget)",
+        method=error.method,
+        path=error.path,
+        status=error.status,
+        correlation_id=error.correlation_id,
+        retry_after=error.retry_after,
+    )

@@ -31,6 +31,13 @@ ENV_SUBSCRIPTION_KEY = "SUBCTL_SUBSCRIPTION_KEY"
 ENV_MARKETPLACE = "SUBCTL_MARKETPLACE"
 ENV_ALLOW_INSECURE = "SUBCTL_ALLOW_INSECURE_HTTP"
 ENV_MAX_RATE = "SUBCTL_MAX_RATE"
+ENV_RETRY_BUDGET = "SUBCTL_RETRY_BUDGET"
+
+# Seconds one call may spend retrying (waits included). A marketplace answering 429
+# with Retry-After up to 120 s must be obeyed at least once within it.
+DEFAULT_RETRY_BUDGET = 180.0
+# The largest pagination.total believed; above it a listing stops with an error.
+DEFAULT_MAX_LIST_TOTAL = 1_000_000
 
 # Requests per second, client-wide, and how many may go at once after a quiet spell.
 # Reasoning in docs/client.md ("Limits"): at a real marketplace's latency the 8 requests
@@ -100,12 +107,13 @@ class ApiSettings:
     max_rate: float = DEFAULT_MAX_RATE  # requests per second, client-wide (SUBCTL_MAX_RATE)
     rate_burst: float | None = None  # requests that may go at once; None: a second's worth
     retry_attempts: int = 5
-    retry_total_seconds: float = 60.0  # no call keeps retrying longer than this
+    retry_total_seconds: float = DEFAULT_RETRY_BUDGET  # SUBCTL_RETRY_BUDGET; time, waits included
     retry_initial_wait: float = 0.5
     retry_max_wait: float = 10.0
     token_refresh_margin: float = 60.0  # seconds before expiry a token is replaced
     max_body_bytes: int = 10 * 1024 * 1024
     order_post_attempts: int = 3  # POST /orders sent at most this often per placement
+    max_list_total: int = DEFAULT_MAX_LIST_TOTAL  # a larger pagination.total is implausible
 
     def __post_init__(self) -> None:
         if self.page_size < 1:
@@ -120,6 +128,12 @@ class ApiSettings:
             raise ConfigError("timeouts must be positive")
         if self.retry_attempts < 1 or self.order_post_attempts < 1:
             raise ConfigError("attempt counts must be at least 1")
+        if not 0 <= self.retry_total_seconds < float("inf"):
+            raise ConfigError(
+                f"retry budget must be a number of seconds, not {self.retry_total_seconds}"
+            )
+        if self.max_list_total < 1:
+            raise ConfigError(f"max list total must be at least 1, not {self.max_list_total}")
 
     @property
     def timeout(self) -> httpx.Timeout:
@@ -137,6 +151,7 @@ class ApiSettings:
         """Settings from ``--api-url`` (wins) or the ``SUBCTL_*`` environment."""
         env = os.environ if environ is None else environ
         max_rate = _max_rate(env) if env.get(ENV_MAX_RATE, "").strip() else DEFAULT_MAX_RATE
+        budget = _retry_budget(env)
         url = (api_url_option or env.get(ENV_API_URL) or "").strip()
         marketplace = (marketplace_option or env.get(ENV_MARKETPLACE) or "uk").strip().lower()
         if not url:
@@ -160,6 +175,7 @@ class ApiSettings:
                     marketplace=marketplace,
                     embedded=True,
                     max_rate=max_rate,
+                    retry_total_seconds=budget,
                 )
             )
         base_url = check_base_url(url, allow_insecure=env.get(ENV_ALLOW_INSECURE) == "1")
@@ -176,6 +192,7 @@ class ApiSettings:
                 subscription_key=Secret(env[ENV_SUBSCRIPTION_KEY]),
                 marketplace=marketplace,
                 max_rate=max_rate,
+                retry_total_seconds=budget,
             )
         )
 
@@ -209,6 +226,19 @@ def remember_secrets(settings: ApiSettings) -> ApiSettings:
     pair = f"{settings.username}:{password}".encode()
     remember_secret(base64.b64encode(pair).decode("ascii"))
     return settings
+
+
+def _retry_budget(env: Mapping[str, str]) -> float:
+    text = env.get(ENV_RETRY_BUDGET, "").strip()
+    if not text:
+        return DEFAULT_RETRY_BUDGET
+    try:
+        value = float(text.removesuffix("s"))
+    except ValueError:
+        value = -1.0
+    if not 0 <= value < float("inf"):
+        raise ConfigError(f"{ENV_RETRY_BUDGET} must be a number of seconds, not {text[:20]!r}")
+    return value
 
 
 def _max_rate(env: Mapping[str, str]) -> float:

@@ -19,7 +19,7 @@ def _live_state(sub: Subscription) -> str:
         return "active"
     if sub.status in (SubscriptionStatus.TERMINATED, SubscriptionStatus.REMOVED):
         return "cancelled"
-    return sub.status.value
+    return sub.status_text
 
 
 def _views(d: DesiredSubscription, sub: Subscription) -> tuple[dict[str, Any], dict[str, Any]]:

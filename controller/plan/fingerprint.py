@@ -19,12 +19,12 @@ def fingerprint(sub: Subscription | None, orders: tuple[Order, ...]) -> str:
     facts: dict[str, object] = {"missing": True}
     if sub is not None:
         facts = {
-            "status": sub.status.value,
+            "status": sub.status_text,
             "renewalStatus": sub.renewalStatus,
             "expirationDate": str(sub.expirationDate),
             "customerId": sub.customerId,
             "orders": sorted(
-                (o.id, o.type.value, o.status.value, o.statusCode or "")
+                (o.id, o.type.value, o.status_text, o.statusCode or "")
                 for o in orders
                 if o.status is not OrderStatus.CANCELLED
             ),

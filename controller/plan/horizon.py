@@ -28,7 +28,7 @@ def stuck_orders(sub_id: str, orders: Iterable[Order], options: PlanOptions) -> 
                     orderId=order.id,
                     orderNumber=order.orderNumber,
                     type=order.type.value,
-                    status=order.status.value,
+                    status=order.status_text,
                     ageHours=round(age.total_seconds() / 3600, 1),
                 )
             )

@@ -33,6 +33,9 @@ class LiveState:
     # Declared subscriptions whose extra reads (renewal price, cancellation history)
     # failed: id -> why. Each gets an error and no step; the others are still planned.
     unreadable: Mapping[str, str] = field(default_factory=dict)
+    # Plan warnings from observation (an item without a usable id, an unreadable order of
+    # an undeclared subscription): (subscription id or None, message).
+    notes: tuple[tuple[str | None, str], ...] = ()
 
 
 @dataclass(frozen=True)

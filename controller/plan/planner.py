@@ -13,8 +13,8 @@ from dataclasses import replace
 from decimal import Decimal
 from typing import Protocol
 
+from controller.marketplace.conventions import OpenState, open_state
 from controller.marketplace.models import (
-    CODE_PENDING_APPROVAL,
     Order,
     OrderStatus,
     OrderType,
@@ -68,6 +68,7 @@ def make_plan(desired: DesiredState, live: LiveState, options: PlanOptions) -> P
         _fingerprinted(_plan_one(d, live, options, acc), live) for d in desired.subscriptions
     )
     acc.warnings.extend(unmanaged_warnings(live.unmanaged_renewing, options))
+    acc.warnings.extend(Warning_(subscriptionId=sid, message=text) for sid, text in live.notes)
     for order in live.unmanaged_stuck:
         acc.stuck.extend(stuck_orders(order.subscriptionId or "", (order,), options))
     totals = _totals(subs, acc, live)
@@ -127,7 +128,7 @@ def _plan_one(
         source=d.source,
         mode=d.mode,
         desiredState=d.state,
-        liveStatus=seen.status.value if seen else None,
+        liveStatus=seen.status_text if seen else None,
         autoRenew=seen.renewalStatus if seen else None,
         expirationDate=seen.expirationDate if seen else None,
         renewalDate=seen.renewalDate if seen else None,
@@ -146,12 +147,17 @@ def _plan_one(
         )
         return replace(base, status="error")
 
-    if sub is None:
+    if sub is None and d.id not in live.unreadable:
         return error(IssueCode.NOT_FOUND, f"subscription {d.id} not found in the marketplace")
-    if d.id in live.unreadable:
+    if sub is None or d.id in live.unreadable:
         return error(
             IssueCode.UNREADABLE,
             f"could not read its live state ({live.unreadable[d.id]}); nothing done this run",
+        )
+    if d.customerId is not None and sub.customerId is None:
+        return error(
+            IssueCode.UNREADABLE,
+            "live customerId missing: the customerId guard cannot be checked; nothing done",
         )
     if d.customerId is not None and d.customerId != sub.customerId:
         return error(
@@ -173,6 +179,9 @@ def _plan_one(
             acc.drift.append(Drift(subscriptionId=d.id, changes=changes, source=d.source))
             return replace(base, status="drift")
         return base
+    if sub.status is None or sub.status is SubscriptionStatus.UNKNOWN:
+        what = "missing" if sub.status is None else "unknown"
+        return error(IssueCode.UNREADABLE, f"live status {what}; nothing done")
     if sub.status is SubscriptionStatus.PENDING:
         acc.in_progress.append(
             InProgress(
@@ -193,6 +202,12 @@ def _plan_one(
         # A cancellation that turns auto-renew off first replaces the warning with that
         # step (issue 13); "autoRenew: false" keeps it: it says how soon to merge.
         acc.warnings.append(warning)
+    if planned.steps and not sub.customerId:
+        # Every write names the customer (POST /orders requires it); the spec leaves it
+        # optional in a subscription, so only a subscription that needs a write fails.
+        return error(
+            IssueCode.UNREADABLE, "live customerId missing: needed for the changes; nothing done"
+        )
     return planned
 
 
@@ -240,6 +255,9 @@ def _plan_active(
         )
     steps: list[Step] = []
     for order in _open(orders, OrderType.CANCELLATION):
+        if open_state(order) is OpenState.UNKNOWN:
+            _unknown_state(d, order, acc)
+            continue
         if not order.placed_by_subctl:
             return error(
                 IssueCode.PORTAL_CANCELLATION,
@@ -252,23 +270,29 @@ def _plan_active(
             Step(
                 action=Action.WITHDRAW,
                 subscriptionId=d.id,
-                customerId=sub.customerId,
+                customerId=sub.customerId or "",
                 orderId=order.id,
                 orderNumber=order.orderNumber,
                 description=f"withdraw cancellation order {_order_name(order)} (placed by subctl)",
             )
         )
+    if d.autoRenew is not None and sub.renewalStatus is None:
+        return error(IssueCode.UNREADABLE, "live renewalStatus missing: cannot compare auto-renew")
     if d.autoRenew is not None and d.autoRenew != sub.renewalStatus:
         steps.append(
             Step(
                 action=Action.SET_AUTO_RENEW,
                 subscriptionId=d.id,
-                customerId=sub.customerId,
+                customerId=sub.customerId or "",
                 autoRenew=d.autoRenew,
                 description=f"{'enable' if d.autoRenew else 'disable'} auto-renew",
             )
         )
     expiry = sub.expirationDate
+    if d.renewThrough is not None and expiry is None:
+        return error(
+            IssueCode.UNREADABLE, "live expirationDate missing: cannot count renewal terms"
+        )
     if d.renewThrough is not None and expiry is not None and d.renewThrough > expiry:
         open_renewals = _open(orders, OrderType.RENEWAL)
         if open_renewals:
@@ -304,6 +328,11 @@ def _renew_step(
         return error(
             IssueCode.UNKNOWN_PERIOD,
             f"subscription period {kind!r} is not month, year or day; cannot count renewal terms",
+        )
+    if period.duration < 1:
+        return error(
+            IssueCode.UNKNOWN_PERIOD,
+            f"subscription period duration {period.duration}; cannot count renewal terms",
         )
     try:
         terms, new_expiry = renew_until(
@@ -368,15 +397,15 @@ def _plan_cancelled(
     open_orders = _open(orders, OrderType.CANCELLATION)
     if open_orders:
         order = max(open_orders, key=_order_sort_key)
-        if order.status is OrderStatus.SUBMITTED and order.statusCode in (
-            CODE_PENDING_APPROVAL,
-            None,
-        ):
+        state = open_state(order)
+        if state is OpenState.UNKNOWN:
+            _unknown_state(d, order, acc)
+        elif state is OpenState.PENDING_APPROVAL:
             if d.cancellation.approval == "auto":
                 step = Step(
                     action=Action.APPROVE,
                     subscriptionId=d.id,
-                    customerId=sub.customerId,
+                    customerId=sub.customerId or "",
                     orderId=order.id,
                     orderNumber=order.orderNumber,
                     description=f"approve cancellation order {_order_name(order)}",
@@ -417,7 +446,7 @@ def _plan_cancelled(
         Step(
             action=Action.CANCEL,
             subscriptionId=d.id,
-            customerId=sub.customerId,
+            customerId=sub.customerId or "",
             reason=d.cancellation.reason,
             description=f"cancel: {d.cancellation.reason}" + (note if withdrawn else ""),
         ),
@@ -427,11 +456,26 @@ def _plan_cancelled(
             Step(
                 action=Action.APPROVE,
                 subscriptionId=d.id,
-                customerId=sub.customerId,
+                customerId=sub.customerId or "",
                 description="approve the cancellation order placed by the step before",
             )
         )
     return replace(base, steps=tuple(steps), status="change", withdrawnOrders=withdrawn)
+
+
+def _unknown_state(d: DesiredSubscription, order: Order, acc: _Acc) -> None:
+    """An open order whose (unpublished) status code subctl does not know: reported as
+    in progress in an unknown state; never approved, withdrawn or taken as approved."""
+    acc.in_progress.append(
+        InProgress(
+            subscriptionId=d.id,
+            kind=ProgressKind.WAITING_FOR_VENDOR,
+            message=f"{order.type.value} order {_order_name(order)} is in an unknown state "
+            f"(status {order.status_text}, code {order.statusCode or 'none'}); nothing done",
+            orderId=order.id,
+            orderNumber=order.orderNumber,
+        )
+    )
 
 
 def _order_name(order: Order) -> str:

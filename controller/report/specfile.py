@@ -26,8 +26,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from controller.ids import is_digits
+from controller.marketplace.conventions import ATTR_CANCELLATION_REASON
 from controller.marketplace.models import (
-    ATTR_CANCELLATION_REASON,
     Order,
     OrderType,
     Subscription,
@@ -130,7 +130,7 @@ def _entry_for(sub: Subscription, orders: Sequence[Order]) -> Entry:
             reason=_reason_from(pending_cancel),
             manual=True,
             comment=f"cancellation order {number} is open in the marketplace "
-            f"({pending_cancel.status.value}); approval is left to a person",
+            f"({pending_cancel.status_text}); approval is left to a person",
         )
     if sub.status is SubscriptionStatus.PENDING:
         return Entry(
@@ -160,7 +160,7 @@ def build_export(
     by_customer: dict[str, list[Subscription]] = {}
     notes: list[str] = []
     for sub in subscriptions:
-        if not is_digits(sub.id) or not is_digits(sub.customerId):
+        if sub.customerId is None or not is_digits(sub.id) or not is_digits(sub.customerId):
             notes.append(
                 f"skipped subscription {sub.id!r} of customer {sub.customerId!r}: "
                 "spec ids must be digits"

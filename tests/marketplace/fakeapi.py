@@ -27,7 +27,7 @@ SUBSCRIPTION_KEY = "key-Hh27-very-secret"
 # Faults: "ok"; "500"/"502"/"503"; "429" (Retry-After: retry_after); "drop" and
 # "timeout" before processing; "committed-502"/"committed-drop"/"committed-timeout":
 # the request is processed, then the answer is lost; "committed-garbage": processed,
-# answered 201 with a body that is not JSON.
+# answered 201 with a body that is not JSON; "conflict": refused with the open-order 400.
 Fault = str
 
 
@@ -78,6 +78,14 @@ class FakeApi:
         self.before_page: list[Any] = []
         # Order listings answered from a lagging replica (empty) before the real one.
         self.stale_order_reads = 0
+        # Misbehaviour a real marketplace is allowed (or known) to show:
+        self.lists_omit = False  # 1.15 list items: no subscriptionId, no attributes
+        self.attributes_kept = "all"  # "all" | "none" (dropped) | "recased" (keys lowered)
+        self.ignore_subscription_filter = False  # GET /orders?subscriptionId= ignored
+        self.ignore_offset = False  # every page is the first one
+        self.total_override: int | None = None  # pagination.total the server claims
+        # POST /orders answers with this order id's body instead (another order).
+        self.post_answers_with: str | None = None
 
     # -- setup ----------------------------------------------------------------------
 
@@ -128,6 +136,8 @@ class FakeApi:
             return self._error(int(fault), "Internal failure")
         if fault == "429":
             return self._error(429, "Too many requests", {"Retry-After": self.retry_after})
+        if fault == "conflict":  # refused as if an open order of the type existed
+            return self._error(400, "An open order of the same type already exists")
         response = self._route(request, parts)
         if fault == "committed-502":
             return self._error(502, "Bad gateway")
@@ -179,8 +189,8 @@ class FakeApi:
                 items = [
                     s
                     for s in self.subscriptions.values()
-                    if q.get("customerId") in (None, s["customerId"])
-                    and q.get("status") in (None, s["status"])
+                    if q.get("customerId") in (None, s.get("customerId"))
+                    and q.get("status") in (None, s.get("status"))
                 ]
                 return self._list(items, q)
             case "GET", ["subscriptions", sid]:
@@ -196,14 +206,20 @@ class FakeApi:
                 self.stale_order_reads -= 1
                 return self._list([], q)
             case "GET", ["orders"]:
+                wanted_sub = None if self.ignore_subscription_filter else q.get("subscriptionId")
                 items = [
                     o
                     for o in self.orders.values()
-                    if q.get("subscriptionId") in (None, o.get("subscriptionId"))
-                    and q.get("customerId") in (None, o["customerId"])
-                    and q.get("status") in (None, o["status"])
+                    if wanted_sub in (None, o.get("subscriptionId"))
+                    and q.get("customerId") in (None, o.get("customerId"))
+                    and q.get("status") in (None, o.get("status"))
                     and q.get("statusCode") in (None, o.get("statusCode"))
                 ]
+                if self.lists_omit:
+                    items = [
+                        {k: v for k, v in o.items() if k not in ("subscriptionId", "attributes")}
+                        for o in items
+                    ]
                 return self._list(items, q)
             case "GET", ["orders", oid]:
                 if oid not in self.orders:
@@ -234,12 +250,13 @@ class FakeApi:
     def _list(self, items: list[dict[str, Any]], q: httpx.QueryParams) -> httpx.Response:
         for hook in self.before_page:
             hook(self)
-        offset = int(q.get("offset", 0))
+        offset = 0 if self.ignore_offset else int(q.get("offset", 0))
         limit = min(int(q.get("limit", 100)), self.page_limit_max)
         page = items[offset : offset + limit]
+        total = len(items) if self.total_override is None else self.total_override
         return self._json(
             200,
-            {"data": page, "pagination": {"offset": offset, "limit": limit, "total": len(items)}},
+            {"data": page, "pagination": {"offset": offset, "limit": limit, "total": total}},
         )
 
     def _new_order(self, body: Any, *, commit: bool) -> dict[str, Any]:
@@ -251,11 +268,18 @@ class FakeApi:
             "status": "completed" if renewal else "submitted",
             "statusCode": "CP" if renewal else "PA",
             "creationDate": "2026-11-25T09:00:00Z",
-            "attributes": dict(body.get("attributes") or {}),
+            "attributes": self._kept(dict(body.get("attributes") or {})),
         }
         if not commit:
             return {"id": "0", **fields}
         return self.add_order(**fields)
+
+    def _kept(self, attributes: dict[str, str]) -> dict[str, str]:
+        if self.attributes_kept == "none":
+            return {}
+        if self.attributes_kept == "recased":
+            return {k.lower(): v for k, v in attributes.items()}
+        return attributes
 
     def _place(self, body: Any) -> httpx.Response:
         sid = body["subscriptionId"]
@@ -271,6 +295,8 @@ class FakeApi:
                     400, "An open order of the same type already exists for this subscription"
                 )
         order = self._new_order(body, commit=True)
+        if self.post_answers_with is not None:
+            order = self.orders[self.post_answers_with]
         if body["type"] == "renewal":
             sub = self.subscriptions[sid]
             expiry = dt.date.fromisoformat(sub["expirationDate"])

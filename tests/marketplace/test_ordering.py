@@ -112,7 +112,10 @@ async def test_failure_before_commit_posts_again_after_reread(
     assert result.outcome is PlaceOutcome.CREATED
     assert result.posts == 2
     assert len(_orders_for(api, "1000177")) == 1
-    assert client.calls["GET /orders"] == 1  # the re-read between the two POSTs
+    # The baseline before the first POST, and the re-read between the two POSTs (which
+    # also reads the expiry: the renewal is re-posted only if nothing moved).
+    assert client.calls["GET /orders"] == 2
+    assert client.calls["GET /subscriptions/{id}"] == 2
 
 
 @pytest.mark.anyio
@@ -145,7 +148,7 @@ async def test_unknown_outcome_and_failing_reread_never_posts_again(
     api: FakeApi, client: MarketplaceClient
 ) -> None:
     api.script("POST /orders", "committed-502")
-    api.script("GET /orders", *["503"] * 10)
+    api.script("GET /orders", "ok", *["503"] * 10)  # the baseline read, then failures
     with pytest.raises(ApiUnavailable, match="outcome of POST /orders unknown"):
         await _renew(client)
     assert client.calls["POST /orders"] == 1
@@ -181,9 +184,10 @@ async def test_conflict_after_our_own_lost_commit_is_ours(
     api: FakeApi, client: MarketplaceClient
 ) -> None:
     # First POST commits but its answer is lost; the re-read misses it (a lagging
-    # replica); the second POST meets the open-order rule; the next re-read finds ours.
+    # replica, which also answered the baseline read); the second POST meets the
+    # open-order rule; the next re-read finds ours.
     api.script("POST /orders", "committed-502")
-    api.stale_order_reads = 1
+    api.stale_order_reads = 2
     result = await client.place_order(
         OrderType.CANCELLATION,
         customer_id="1000275",
@@ -202,6 +206,8 @@ async def test_conflict_with_nothing_open_is_raised(client: MarketplaceClient) -
             return httpx.Response(200, json={"token": "t", "expiresInSeconds": 60})
         if request.method == "POST":
             return httpx.Response(400, json={"message": "An open order already exists"})
+        if "/subscriptions/" in request.url.path:  # a renewal's baseline reads the expiry
+            return httpx.Response(200, json=subscription("1000177"))
         return httpx.Response(
             200, json={"data": [], "pagination": {"offset": 0, "limit": 100, "total": 0}}
         )

@@ -40,7 +40,9 @@ def _json(body: Any) -> Callable[[httpx.Request], httpx.Response]:
     [
         ({**subscription("1"), "status": "frozen"}, "status"),
         ({**subscription("1"), "renewalStatus": "maybe"}, "renewalStatus"),
-        ({"id": "1"}, "customerId"),
+        ({"customerId": "1000275"}, "id"),  # the spec leaves customerId optional, not id
+        ({**subscription("1"), "expirationDate": 0}, "expirationDate"),
+        ({**subscription("1"), "renewalStatus": "no"}, "renewalStatus"),
         ({**subscription("1"), "expirationDate": "31/01/2027"}, "expirationDate"),
         ({**subscription("1"), "totalPrice": {"amount": "lots", "currency": "GBP"}}, "amount"),
         ([1, 2, 3], "Subscription"),

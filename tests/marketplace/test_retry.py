@@ -148,7 +148,16 @@ async def test_post_orders_never_blindly_retried(api: FakeApi, client: Marketpla
         for r in api.requests
         if "token" not in r.url.path
     ]
-    assert kinds == ["POST /orders", "GET /orders", "POST /orders"]
+    # Baseline (orders, expiry), the POST, then the re-read (orders, expiry) proving
+    # nothing was created before the second POST.
+    assert kinds == [
+        "GET /orders",
+        "GET /subscriptions/1000177",
+        "POST /orders",
+        "GET /orders",
+        "GET /subscriptions/1000177",
+        "POST /orders",
+    ]
 
 
 @pytest.mark.anyio

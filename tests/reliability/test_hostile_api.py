@@ -53,6 +53,10 @@ TIMEOUTS: dict[str, Any] = {
 }
 
 
+# Listings whose only fault is one item outside the published enums (issue 12).
+PER_ITEM = frozenset({"unknown-enum", "orders-unknown-enum"})
+
+
 @pytest.fixture(scope="module")
 def broken() -> Iterator[tuple[BrokenApi, str]]:
     api = BrokenApi()
@@ -144,10 +148,18 @@ def test_apply_writes_nothing_on_garbage(
     assert result.exit_code == 1, result.stdout + result.stderr
     assert "Traceback" not in result.stderr
     errors = [ln for ln in result.stderr.splitlines() if ln.startswith("error: ")]
-    assert len(errors) == 1, result.stderr[:2000]
-    assert len(errors[0]) < 600
-    assert api.writes == []
-    assert not Path("j.jsonl").exists()
+    if mode in PER_ITEM:
+        # One item that does not fit is its subscription's error in the plan, not the run's.
+        # The other subscription is still planned (its renewal priced: no write).
+        assert errors == [], result.stderr[:2000]
+        assert "live value invalid" in result.stdout
+        assert [w for w in api.writes if w != "POST /orders/estimate"] == []
+        assert not Path("j.jsonl").exists() or Path("j.jsonl").read_text() == ""
+    else:
+        assert len(errors) == 1, result.stderr[:2000]
+        assert len(errors[0]) < 600
+        assert api.writes == []
+        assert not Path("j.jsonl").exists()
     assert time.monotonic() - started < 20
 
 
