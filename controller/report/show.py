@@ -72,7 +72,7 @@ def render_show_json(data: ShowData) -> str:
             "id": sub.id,
             "name": sub.name,
             "customerId": sub.customerId,
-            "status": sub.status.value,
+            "status": sub.status_text,
             "autoRenew": sub.renewalStatus,
             "expirationDate": sub.expirationDate.isoformat() if sub.expirationDate else None,
             "renewalDate": sub.renewalDate.isoformat() if sub.renewalDate else None,
@@ -103,7 +103,7 @@ def render_show_json(data: ShowData) -> str:
                 "id": o.id,
                 "orderNumber": o.orderNumber,
                 "type": o.type.value,
-                "status": o.status.value,
+                "status": o.status_text,
                 "statusCode": o.statusCode,
                 "creationDate": o.creationDate.isoformat() if o.creationDate else None,
                 "ageHours": _age_hours(o, data.now),
@@ -140,7 +140,7 @@ def _head(data: ShowData) -> list[str]:
     renewal = sub.renewalDate or sub.expirationDate
     days = (renewal - data.now.date()).days if renewal else None
     facts = [
-        f"status {sub.status.value}",
+        f"status {sub.status_text}",
         f"auto-renew {'on' if sub.renewalStatus else 'off'}",
         f"expiry {sub.expirationDate or 'unknown'}",
         f"renewal {sub.renewalDate or 'unknown'}" + (f" ({days_text(days)})" if days else ""),
@@ -182,7 +182,7 @@ def _sections(data: ShowData) -> list[Section]:
                 (
                     o.orderNumber or o.id,
                     o.type.value,
-                    o.status.value,
+                    o.status_text,
                     o.statusCode or "",
                     age(h) if (h := _age_hours(o, data.now)) is not None else "",
                     o.attributes.get("placedBy", ""),

@@ -172,7 +172,7 @@ def _renewal_dates(sub: Subscription, start: dt.date, end: dt.date) -> Iterable[
 
 def _active(plan: Plan, live: LiveState) -> list[Subscription]:
     subs = (live.subscriptions.get(p.id) for p in plan.subscriptions)
-    return [s for s in subs if s is not None and s.status.value == "active"]
+    return [s for s in subs if s is not None and s.status_text == "active"]
 
 
 def _months(entries: Sequence[CalendarEntry], today: dt.date, end: dt.date) -> tuple[Month, ...]:
@@ -199,7 +199,7 @@ def _months(entries: Sequence[CalendarEntry], today: dt.date, end: dt.date) -> t
 def _calendar(plan: Plan, live: LiveState, today: dt.date) -> tuple[list[CalendarEntry], dt.date]:
     end = today + dt.timedelta(days=CALENDAR_DAYS)
     entries = [
-        CalendarEntry(day, sub.id, sub.customerId, sub.renewalStatus, _price(sub))
+        CalendarEntry(day, sub.id, sub.customerId or "", bool(sub.renewalStatus), _price(sub))
         for sub in _active(plan, live)
         for day in _renewal_dates(sub, today, end)
     ]
@@ -233,7 +233,7 @@ def _orders(plan: Plan, live: LiveState, now: dt.datetime) -> tuple[OpenOrder, .
     seen: dict[str, Order] = {}
     for orders in live.orders.values():
         for o in orders:
-            if o.is_open or o.status.value == "error":
+            if o.is_open or o.status_text == "error":
                 seen[o.id] = o
     for o in live.unmanaged_stuck:
         seen.setdefault(o.id, o)
@@ -245,7 +245,7 @@ def _orders(plan: Plan, live: LiveState, now: dt.datetime) -> tuple[OpenOrder, .
                 order=o.orderNumber or o.id,
                 subscription=o.subscriptionId or "",
                 type=o.type.value,
-                status=f"{o.status.value} ({o.statusCode})" if o.statusCode else o.status.value,
+                status=f"{o.status_text} ({o.statusCode})" if o.statusCode else o.status_text,
                 created=o.creationDate.isoformat(timespec="minutes") if o.creationDate else "",
                 age_hours=round(age, 1) if age is not None else None,
                 stuck=o.id in stuck,
