@@ -192,6 +192,11 @@ class BrokenApi:
             self.writes.append(f"PATCH {request.url.path}")
             return JSONResponse(self._order77("processing", "AP"))
         self.requests.append(f"GET {request.url.path}")
+        approved = f"PATCH {request.url.path}" in self.writes
+        if self.mode == SLOW_ORDER and not approved:
+            # The read that checks the order before approving it (whose it is, its type)
+            # is answered at once: only the vendor's side, after approval, is slow.
+            return JSONResponse(self._order77("submitted", "PA"))
         if self.order_delay:
             await asyncio.sleep(self.order_delay)
         return JSONResponse(self._order77("completed", "CP"))
