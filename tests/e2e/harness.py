@@ -147,7 +147,10 @@ class ApiProbe:
         return r.json()
 
     def orders(self, sub_id: str) -> list[dict[str, Any]]:
-        return list(self.get("/orders", subscriptionId=sub_id, limit=100)["data"])
+        """The subscription's orders, each read whole: list items of the minimal profile
+        (like the published API's) carry neither subscriptionId nor attributes."""
+        listed = self.get("/orders", subscriptionId=sub_id, limit=100)["data"]
+        return [dict(self.get(f"/orders/{o['id']}")) for o in listed]
 
     def subscription(self, sub_id: str) -> dict[str, Any]:
         return dict(self.get(f"/subscriptions/{sub_id}"))

@@ -4,8 +4,11 @@ exit code, idempotence, guards, the journal, --wait, and faults on order creatio
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from tests.e2e.conftest import StartServer
 from tests.e2e.harness import (
@@ -236,3 +239,38 @@ def test_killed_after_cancel_converges_with_one_order(sandbox: StartServer, tmp_
         ("approve", "succeeded"),
     ]
     assert not Path("j.jsonl.inflight").exists()
+
+
+@pytest.mark.full_only(reason="starts its own minimal-profile server: one run is enough")
+def test_open_renewals_converge_over_runs(sandbox: StartServer, tmp_path: Path) -> None:
+    # The real platform's renewal orders stay submitted/processing for a while (issue 12;
+    # the minimal profile's --renewal-delay). Each apply places at most the next term,
+    # never a second one while one is open, and the runs converge on the planned expiry.
+    server = sandbox(
+        {"subscriptions": [sub("301", expiry="2027-01-31", period="month")], "orders": []},
+        "--renewal-delay",
+        "1.5",
+        profile="minimal",
+    )
+    specs = write_specs(
+        tmp_path / "specs", "acme", [{"id": "301", **ACTIVE, "renewThrough": "2027-03-30"}]
+    )
+    api = server.api()
+    first = subctl(server, "apply", str(specs), "--yes", "--journal", "j.jsonl")
+    assert first.code == 0, first.stdout + first.stderr
+    again = subctl(server, "apply", str(specs), "--yes", "--journal", "j.jsonl")
+    assert again.code == 0, again.stdout + again.stderr
+    assert len([o for o in api.orders("301") if o["type"] == "renewal"]) == 1  # still open
+    for _ in range(20):
+        time.sleep(1.0)
+        subctl(server, "apply", str(specs), "--yes", "--journal", "j.jsonl")
+        if api.subscription("301")["expirationDate"] == "2027-03-31":
+            break
+    # 31 Jan -> 28 Feb -> 31 Mar: two terms, as the plan said, and not one more
+    assert api.subscription("301")["expirationDate"] == "2027-03-31"
+    renewals = [o for o in api.orders("301") if o["type"] == "renewal"]
+    assert len(renewals) == 2
+    time.sleep(1.6)
+    assert [o["statusCode"] for o in api.orders("301")] == ["CP", "CP"]
+    final = subctl(server, "plan", str(specs), "--detailed-exitcode")
+    assert final.code == 0, final.stdout + final.stderr
