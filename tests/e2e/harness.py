@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 import yaml
 from click.testing import CliRunner
 
@@ -154,6 +155,13 @@ class ApiProbe:
 
     def subscription(self, sub_id: str) -> dict[str, Any]:
         return dict(self.get(f"/subscriptions/{sub_id}"))
+
+
+@pytest.fixture(name="profile")
+def full_profile() -> str:
+    """The sandbox profile for folders that share the e2e ``sandbox`` fixture but test the
+    full profile only (cli, gitops, notify, status): their conftest imports it."""
+    return "full"
 
 
 def start_server(tmp: Path, seed: Mapping[str, Any], *extra: str, profile: str = "full") -> Server:
