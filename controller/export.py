@@ -105,11 +105,14 @@ def write_files(exported: Exported, out: Path, *, force: bool) -> list[Path]:
                 f"refusing to overwrite {len(existing)} existing file(s): {shown} "
                 "(use --force, or choose another --out)"
             )
-    out.mkdir(parents=True, exist_ok=True)
-    for path, cset in targets:
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(redact(render_set(cset)), encoding="utf-8")
-        tmp.replace(path)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        for path, cset in targets:
+            tmp = path.with_name(path.name + ".tmp")
+            tmp.write_text(redact(render_set(cset)), encoding="utf-8")
+            tmp.replace(path)
+    except OSError as err:  # the user's --out: theirs to fix, not an internal error
+        raise ConfigError(f"{out}: cannot write: {err.strerror or err}") from None
     return [path for path, _ in targets]
 
 

@@ -118,10 +118,13 @@ def _show_plan(plan: Plan, common: Common) -> str:
 
 
 def _write_text(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(redact(text), encoding="utf-8")
-    tmp.replace(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_text(redact(text), encoding="utf-8")
+        tmp.replace(path)
+    except OSError as err:  # a path the user gave (--out, --summary): theirs to fix, not a bug
+        raise ConfigError(f"{path}: cannot write: {err.strerror or err}") from None
 
 
 def _write_json(path: Path, data: object) -> None:

@@ -163,8 +163,14 @@ async def _deferred_body(request: Request, model: type[M]) -> Callable[[], M]:
     return lambda: parsed
 
 
+def _query(request: Request, name: str) -> str | None:
+    """A query parameter, or None when absent or empty: ``?customerId=&status=`` (DESIGN.md
+    section 4's own template; what httpx sends for a None value) filters nothing."""
+    return request.query_params.get(name) or None
+
+
 def _int_param(request: Request, name: str, default: int, minimum: int) -> int:
-    text = request.query_params.get(name)
+    text = _query(request, name)
     if text is None:
         return default
     try:
@@ -248,13 +254,12 @@ async def token(request: Request) -> Response:
 
 async def list_subscriptions(request: Request) -> Response:
     store: Store = request.app.state.store
-    params = request.query_params
 
     def run() -> Response:
         offset, limit = _paging(request)
         page = store.list_subscriptions(
-            customer_id=params.get("customerId"),
-            status=params.get("status"),
+            customer_id=_query(request, "customerId"),
+            status=_query(request, "status"),
             offset=offset,
             limit=limit,
         )
@@ -285,16 +290,15 @@ async def orders(request: Request) -> Response:
         order = await _deferred_body(request, OrderRequest)
         created = await _guarded(request, lambda: store.create_order(order()))
         return JSONResponse(created, status_code=201)
-    params = request.query_params
 
     def run() -> Response:
         offset, limit = _paging(request)
         page = store.list_orders(
-            subscription_id=params.get("subscriptionId"),
-            customer_id=params.get("customerId"),
-            status=params.get("status"),
-            status_code=params.get("statusCode"),
-            order_number=params.get("orderNumber"),
+            subscription_id=_query(request, "subscriptionId"),
+            customer_id=_query(request, "customerId"),
+            status=_query(request, "status"),
+            status_code=_query(request, "statusCode"),
+            order_number=_query(request, "orderNumber"),
             offset=offset,
             limit=limit,
         )

@@ -105,3 +105,13 @@ def test_stdout_customer_filter_and_no_overwrite(sandbox: StartServer, tmp_path:
     bad = subctl(server, "export", "--customer", "acme")
     assert bad.code == 1
     assert "digits" in bad.stderr
+
+
+def test_unwritable_out_is_a_one_line_error(sandbox: StartServer, tmp_path: Path) -> None:
+    server = sandbox({"subscriptions": [sub("101")], "orders": []})
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder\n", encoding="utf-8")
+    result = subctl(server, "export", "--out", str(blocker / "specs"))
+    assert result.code == 1
+    assert result.stderr.strip().splitlines()[-1].startswith(f"error: {blocker / 'specs'}: ")
+    assert "internal error" not in result.stderr

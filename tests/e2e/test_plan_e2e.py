@@ -215,3 +215,18 @@ def test_plan_call_count_is_the_minimum(sandbox: StartServer, tmp_path: Path) ->
         "GET /orders": 3 + 1,
         "POST /orders/estimate": 1,
     }
+
+
+def test_unwritable_out_is_a_one_line_error_not_an_internal_one(
+    sandbox: StartServer, tmp_path: Path
+) -> None:
+    server = sandbox({"subscriptions": [sub("101")], "orders": []})
+    specs = write_specs(tmp_path / "w", "w", [{"id": "101", "state": "active", "autoRenew": True}])
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder\n", encoding="utf-8")
+    for option in ("--out", "--summary"):
+        result = subctl(server, "plan", str(specs), option, str(blocker / "plan.json"))
+        assert result.code == 1
+        last = result.stderr.strip().splitlines()[-1]
+        assert last.startswith(f"error: {blocker / 'plan.json'}: cannot write"), last
+        assert "internal error" not in result.stderr

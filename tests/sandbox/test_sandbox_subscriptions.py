@@ -112,3 +112,15 @@ async def test_patch_accepts_only_a_boolean_renewal_status(api: Api, body: objec
     response = await api.patch("/subscriptions/1000177", body)
     assert_error(response, 400, "/subscriptions/1000177")
     assert (await api.get("/subscriptions/1000177")).json()["renewalStatus"] is True
+
+
+async def test_empty_query_parameters_are_absent(api: Api) -> None:
+    # DESIGN.md section 4 writes the calls as ``?customerId=&status=&offset=&limit=``, and
+    # httpx sends ``name=`` for a None value: an empty parameter filters and pages nothing.
+    empty = {"customerId": "", "status": "", "offset": "", "limit": ""}
+    body = (await api.get("/subscriptions", **empty)).json()
+    assert [s["id"] for s in body["data"]] == DEMO_IDS
+    assert body["pagination"] == {"offset": 0, "limit": 10, "total": 9}
+    orders = (await api.get("/orders", subscriptionId="", statusCode="", **empty)).json()
+    assert [o["id"] for o in orders["data"]] == ["5000001"]
+    assert orders["pagination"] == {"offset": 0, "limit": 10, "total": 1}
