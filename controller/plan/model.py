@@ -14,7 +14,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, computed_field, field_validator, model_validator
 from pydantic.dataclasses import dataclass as pydantic_dataclass
 
 FORMAT_VERSION = 1
@@ -235,6 +235,23 @@ class Plan(_Value):
     specPaths: tuple[str, ...] = ()
     specDigest: str | None = None
     targeting: Targeting | None = None  # absent: every declared subscription was planned
+
+    @model_validator(mode="before")
+    @classmethod
+    def _derived_fields_are_not_input(cls, data: Any) -> Any:
+        # ``changes`` is written for readers (below) and derived again on reading, so a
+        # plan's JSON parses back whatever it says there (apply --plan never trusts it).
+        if isinstance(data, dict) and "changes" in data:
+            return {k: v for k, v in data.items() if k != "changes"}
+        return data
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def changes(self) -> tuple[Step, ...]:
+        """Every step of the plan in order, listed apart like errors, inProgress and drift
+        (DESIGN.md section 7: "the plan lists, separately: changes, ..."); the same steps
+        as ``subscriptions[].steps``."""
+        return self.steps
 
     @property
     def steps(self) -> tuple[Step, ...]:

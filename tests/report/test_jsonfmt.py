@@ -44,7 +44,22 @@ def test_version_first_and_field_order(full: Plan) -> None:
     data = json.loads(render_plan_json(full))
     assert next(iter(data)) == "formatVersion"
     assert data["formatVersion"] == 1
-    assert list(data) == [f for f in Plan.model_fields if f in data]
+    fields = (*Plan.model_fields, *Plan.model_computed_fields)
+    assert list(data) == [f for f in fields if f in data]
+
+
+def test_changes_listed_apart_and_derived_again_on_reading(full: Plan) -> None:
+    # DESIGN.md section 7: the plan lists changes separately, like errors and drift.
+    data = json.loads(render_plan_json(full))
+    flat = [s for sub in data["subscriptions"] for s in sub.get("steps", [])]
+    assert flat
+    assert data["changes"] == flat
+    # Read back, ``changes`` is derived from the subscriptions again: editing it in the
+    # file changes nothing (a saved plan is re-derived by apply --plan anyway).
+    data["changes"] = [{"action": "cancel", "subscriptionId": "999"}]
+    again = Plan.model_validate(data)
+    assert again == full
+    assert [s.subscriptionId for s in again.changes] == [s["subscriptionId"] for s in flat]
 
 
 def test_dates_iso_money_strings(full: Plan) -> None:
