@@ -29,6 +29,8 @@ _SLOW_PLACES = (
     "spec/test_spec_cli.py",
     "notify/test_notify_e2e.py",
     "status/test_browser.py",
+    "cli/",  # real processes on ptys, SIGINT, loopback servers
+    "contract/",  # hypothesis-generated marketplaces
 )
 
 
