@@ -285,7 +285,7 @@ class Executor:
                     action=step.action,
                     outcome=Outcome.IN_PROGRESS,
                     message=f"interrupted (Ctrl-C) after {term} of {terms} renewal(s), last "
-                    f"order {_name(last)}; the next run places the rest",
+                    f"order {last.display_name}; the next run places the rest",
                     orderId=last.id,
                     orderNumber=last.orderNumber,
                     correlationId=cid,
@@ -293,12 +293,12 @@ class Executor:
             last = order
             if existed or order.status is not OrderStatus.COMPLETED:
                 if order.status is OrderStatus.ERROR:
-                    raise _StepFailed(f"renewal order {_name(order)} is in error", order)
+                    raise _StepFailed(f"renewal order {order.display_name} is in error", order)
                 return StepOutcome(
                     subscriptionId=sub.id,
                     action=step.action,
                     outcome=Outcome.IN_PROGRESS,
-                    message=f"renewal {term + 1} of {terms}: order {_name(order)} is "
+                    message=f"renewal {term + 1} of {terms}: order {order.display_name} is "
                     f"{order.status_text}; the next run continues",
                     orderId=order.id,
                     orderNumber=order.orderNumber,
@@ -342,7 +342,7 @@ class Executor:
                 subscriptionId=sub.id,
                 action=step.action,
                 outcome=Outcome.IN_PROGRESS,
-                message=f"renewal order {_name(order)} is still {order.status_text}; no "
+                message=f"renewal order {order.display_name} is still {order.status_text}; no "
                 f"further order placed after {term} of {terms}; the next run continues",
                 orderId=order.id,
                 orderNumber=order.orderNumber,
@@ -377,9 +377,9 @@ class Executor:
                 raise
             return done, None
         message = (
-            f"cancellation order {_name(order)} already open; using it"
+            f"cancellation order {order.display_name} already open; using it"
             if existed
-            else f"cancellation order {_name(order)} placed (pending approval)"
+            else f"cancellation order {order.display_name} placed (pending approval)"
         )
         return (
             StepOutcome(
@@ -439,7 +439,7 @@ class Executor:
             subscriptionId=sub.id,
             action=step.action,
             outcome=Outcome.SUCCEEDED,
-            message=f"cancellation order {_name(order)} withdrawn",
+            message=f"cancellation order {order.display_name} withdrawn",
             orderId=order.id,
             orderNumber=order.orderNumber,
             correlationId=cid,
@@ -456,15 +456,12 @@ class Executor:
             action=step.action,
             outcome=Outcome.SUCCEEDED if done else Outcome.IN_PROGRESS,
             message=(
-                f"cancellation order {_name(order)} completed"
+                f"cancellation order {order.display_name} completed"
                 if done
-                else f"cancellation order {_name(order)} approved; the vendor is processing it"
+                else f"cancellation order {order.display_name} approved; "
+                "the vendor is processing it"
             ),
             orderId=order.id,
             orderNumber=order.orderNumber,
             correlationId=cid,
         )
-
-
-def _name(order: Order) -> str:
-    return order.orderNumber or order.id
