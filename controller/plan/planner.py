@@ -379,6 +379,8 @@ def _plan_cancelled(
 ) -> SubscriptionPlan:
     if sub.status in _GONE:
         return base
+    # Unreachable from specs (the model refuses protected + cancelled); kept as defence
+    # in depth because a cancellation is irreversible. Tested past the model.
     if d.protected:
         return error(IssueCode.PROTECTED, "is protected: subctl refuses to cancel it")
     assert d.cancellation is not None
