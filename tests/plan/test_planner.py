@@ -173,7 +173,7 @@ CASES = [
 def _plan(case: Case) -> Plan:
     decl = dict(case.decl)
     if isinstance(decl.get("cancellation"), dict):
-        from controller.spec.models import Cancellation, DesiredState
+        from controller.spec.models import Cancellation
 
         decl["cancellation"] = Cancellation(**decl["cancellation"])
     if "renewThrough" in decl:
