@@ -280,29 +280,27 @@ class Executor:
             except _Interrupted:
                 if last is None:
                     raise
-                return StepOutcome(
-                    subscriptionId=sub.id,
-                    action=step.action,
-                    outcome=Outcome.IN_PROGRESS,
-                    message=f"interrupted (Ctrl-C) after {term} of {terms} renewal(s), last "
+                return _on_order(
+                    sub,
+                    step,
+                    Outcome.IN_PROGRESS,
+                    f"interrupted (Ctrl-C) after {term} of {terms} renewal(s), last "
                     f"order {last.display_name}; the next run places the rest",
-                    orderId=last.id,
-                    orderNumber=last.orderNumber,
-                    correlationId=cid,
+                    last,
+                    cid,
                 )
             last = order
             if existed or order.status is not OrderStatus.COMPLETED:
                 if order.status is OrderStatus.ERROR:
                     raise _StepFailed(f"renewal order {order.display_name} is in error", order)
-                return StepOutcome(
-                    subscriptionId=sub.id,
-                    action=step.action,
-                    outcome=Outcome.IN_PROGRESS,
-                    message=f"renewal {term + 1} of {terms}: order {order.display_name} is "
+                return _on_order(
+                    sub,
+                    step,
+                    Outcome.IN_PROGRESS,
+                    f"renewal {term + 1} of {terms}: order {order.display_name} is "
                     f"{order.status_text}; the next run continues",
-                    orderId=order.id,
-                    orderNumber=order.orderNumber,
-                    correlationId=cid,
+                    order,
+                    cid,
                 )
         return StepOutcome(
             subscriptionId=sub.id,
@@ -338,15 +336,14 @@ class Executor:
             if not pending:
                 return baseline
             order = pending[0]
-            return StepOutcome(
-                subscriptionId=sub.id,
-                action=step.action,
-                outcome=Outcome.IN_PROGRESS,
-                message=f"renewal order {order.display_name} is still {order.status_text}; no "
+            return _on_order(
+                sub,
+                step,
+                Outcome.IN_PROGRESS,
+                f"renewal order {order.display_name} is still {order.status_text}; no "
                 f"further order placed after {term} of {terms}; the next run continues",
-                orderId=order.id,
-                orderNumber=order.orderNumber,
-                correlationId=self.client.last_correlation_id,
+                order,
+                self.client.last_correlation_id,
             )
         how = (
             "renewed elsewhere since the plan"
@@ -382,14 +379,13 @@ class Executor:
             else f"cancellation order {order.display_name} placed (pending approval)"
         )
         return (
-            StepOutcome(
-                subscriptionId=sub.id,
-                action=step.action,
-                outcome=Outcome.SUCCEEDED,
-                message=message,
-                orderId=order.id,
-                orderNumber=order.orderNumber,
-                correlationId=cid,
+            _on_order(
+                sub,
+                step,
+                Outcome.SUCCEEDED,
+                message,
+                order,
+                cid,
             ),
             order,
         )
@@ -435,14 +431,13 @@ class Executor:
         )
         if approve:
             return self._approved_outcome(sub, step, order, cid)
-        return StepOutcome(
-            subscriptionId=sub.id,
-            action=step.action,
-            outcome=Outcome.SUCCEEDED,
-            message=f"cancellation order {order.display_name} withdrawn",
-            orderId=order.id,
-            orderNumber=order.orderNumber,
-            correlationId=cid,
+        return _on_order(
+            sub,
+            step,
+            Outcome.SUCCEEDED,
+            f"cancellation order {order.display_name} withdrawn",
+            order,
+            cid,
         )
 
     def _approved_outcome(
@@ -451,17 +446,36 @@ class Executor:
         done = order.status is OrderStatus.COMPLETED
         if not done:
             self.report.approved.append(order.id)
-        return StepOutcome(
-            subscriptionId=sub.id,
-            action=step.action,
-            outcome=Outcome.SUCCEEDED if done else Outcome.IN_PROGRESS,
-            message=(
+        return _on_order(
+            sub,
+            step,
+            Outcome.SUCCEEDED if done else Outcome.IN_PROGRESS,
+            (
                 f"cancellation order {order.display_name} completed"
                 if done
                 else f"cancellation order {order.display_name} approved; "
                 "the vendor is processing it"
             ),
-            orderId=order.id,
-            orderNumber=order.orderNumber,
-            correlationId=cid,
+            order,
+            cid,
         )
+
+
+def _on_order(
+    sub: SubscriptionPlan,
+    step: Step,
+    outcome: Outcome,
+    message: str,
+    order: Order,
+    correlation_id: str | None,
+) -> StepOutcome:
+    """A step's outcome about ``order``: its id and number go with the message."""
+    return StepOutcome(
+        subscriptionId=sub.id,
+        action=step.action,
+        outcome=outcome,
+        message=message,
+        orderId=order.id,
+        orderNumber=order.orderNumber,
+        correlationId=correlation_id,
+    )
