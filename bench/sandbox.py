@@ -1,10 +1,10 @@
 """Processes for the benchmarks: a served sandbox, and measured child processes.
 
-``Sandbox`` starts ``python -m controller sandbox serve --port 0`` on 127.0.0.1 (as the
-e2e harness does), reads the port from its first line, and reads and resets its
-request statistics (``GET|DELETE /_sandbox/stats``, docs/sandbox.md). ``measure`` runs
-one child process and returns its wall time, CPU time, exit code and peak RSS
-(``os.wait4``).
+``Sandbox`` starts ``python -m controller sandbox serve --port 0`` on 127.0.0.1 through
+tests/support/served.py (the helper the tests use: port read from the first line), and
+reads and resets its request statistics (``GET|DELETE /_sandbox/stats``,
+docs/sandbox.md). ``measure`` runs one child process and returns its wall time, CPU
+time, exit code and peak RSS (``os.wait4``).
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -20,6 +19,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+
+from tests.support.served import Credentials, start_served, stop_served
 
 ROOT = Path(__file__).resolve().parents[1]
 USER, PASSWORD, KEY = "bench-user", "bench-password", "bench-key"
@@ -76,28 +77,22 @@ def measure(
 
 class Sandbox:
     def __init__(self, db: Path, seed: Path | None, *, latency_ms: int, log: Path) -> None:
-        cmd = [
-            sys.executable, "-m", "controller", "sandbox", "serve",
-            "--host", "127.0.0.1", "--port", "0", "--db", str(db),
-            "--latency-ms", str(latency_ms), "--page-limit-max", str(PAGE_LIMIT_MAX),
-            "--vendor-delay", "3600",
-            "--username", USER, "--password", PASSWORD, "--subscription-key", KEY,
-        ]  # fmt: skip
-        if seed is not None:
-            cmd += ["--seed", str(seed)]
         self._log = log.open("wb")
-        self.proc = subprocess.Popen(
-            cmd, stdout=subprocess.PIPE, stderr=self._log, env=child_env(), cwd=ROOT
-        )
-        assert self.proc.stdout is not None
-        line = self.proc.stdout.readline().decode()
-        if "listening on" not in line:
-            self.stop()
-            raise RuntimeError(f"sandbox did not start: {line!r}; see {log}")
-        self.url = line.split("listening on ", 1)[1].split()[0]
-        if not self.url.startswith("http://127.0.0.1:"):
-            self.stop()
-            raise RuntimeError(f"sandbox is not on loopback: {self.url}")
+        try:
+            self._server = start_served(
+                db,
+                "--latency-ms", str(latency_ms), "--page-limit-max", str(PAGE_LIMIT_MAX),
+                "--vendor-delay", "3600",
+                seed=seed,
+                credentials=Credentials(USER, PASSWORD, KEY),
+                stderr=self._log,
+                env=child_env(),
+                cwd=ROOT,
+            )  # fmt: skip
+        except RuntimeError as exc:
+            self._log.close()
+            raise RuntimeError(f"{exc}; see {log}") from None
+        self.url = self._server.url
 
     def stats(self) -> dict[str, Any]:
         reply = httpx.get(self.url + "/_sandbox/stats", headers={"X-Subscription-Key": KEY})
@@ -111,12 +106,7 @@ class Sandbox:
         ).raise_for_status()
 
     def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.communicate(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.communicate()
+        stop_served(self._server, timeout=30)
         self._log.close()
 
     def __enter__(self) -> Sandbox:

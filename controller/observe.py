@@ -124,7 +124,7 @@ class _Observation:
             if other is None or _STAGE[order.status] >= _STAGE[other.status]:
                 seen[order.id] = order
         elif sid is None:
-            name = order.orderNumber or order.id
+            name = order.display_name
             self.notes.append((None, f"open or failed order {name} names no subscription"))
         elif order.is_open and order.creationDate and order.creationDate < self.stuck_before:
             self.stuck_by_id[order.id] = order  # "any open order" is flagged, managed or not

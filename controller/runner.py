@@ -265,7 +265,7 @@ class _ApplyView:
             self.progress.say(
                 redact(
                     scrub(
-                        f"order {order.orderNumber or order.id} ({order.type.value}, "
+                        f"order {order.display_name} ({order.type.value}, "
                         f"subscription {order.subscriptionId}) is now {order.status_text}"
                     )
                 )

@@ -280,29 +280,27 @@ class Executor:
             except _Interrupted:
                 if last is None:
                     raise
-                return StepOutcome(
-                    subscriptionId=sub.id,
-                    action=step.action,
-                    outcome=Outcome.IN_PROGRESS,
-                    message=f"interrupted (Ctrl-C) after {term} of {terms} renewal(s), last "
-                    f"order {_name(last)}; the next run places the rest",
-                    orderId=last.id,
-                    orderNumber=last.orderNumber,
-                    correlationId=cid,
+                return _on_order(
+                    sub,
+                    step,
+                    Outcome.IN_PROGRESS,
+                    f"interrupted (Ctrl-C) after {term} of {terms} renewal(s), last "
+                    f"order {last.display_name}; the next run places the rest",
+                    last,
+                    cid,
                 )
             last = order
             if existed or order.status is not OrderStatus.COMPLETED:
                 if order.status is OrderStatus.ERROR:
-                    raise _StepFailed(f"renewal order {_name(order)} is in error", order)
-                return StepOutcome(
-                    subscriptionId=sub.id,
-                    action=step.action,
-                    outcome=Outcome.IN_PROGRESS,
-                    message=f"renewal {term + 1} of {terms}: order {_name(order)} is "
+                    raise _StepFailed(f"renewal order {order.display_name} is in error", order)
+                return _on_order(
+                    sub,
+                    step,
+                    Outcome.IN_PROGRESS,
+                    f"renewal {term + 1} of {terms}: order {order.display_name} is "
                     f"{order.status_text}; the next run continues",
-                    orderId=order.id,
-                    orderNumber=order.orderNumber,
-                    correlationId=cid,
+                    order,
+                    cid,
                 )
         return StepOutcome(
             subscriptionId=sub.id,
@@ -338,15 +336,14 @@ class Executor:
             if not pending:
                 return baseline
             order = pending[0]
-            return StepOutcome(
-                subscriptionId=sub.id,
-                action=step.action,
-                outcome=Outcome.IN_PROGRESS,
-                message=f"renewal order {_name(order)} is still {order.status_text}; no "
+            return _on_order(
+                sub,
+                step,
+                Outcome.IN_PROGRESS,
+                f"renewal order {order.display_name} is still {order.status_text}; no "
                 f"further order placed after {term} of {terms}; the next run continues",
-                orderId=order.id,
-                orderNumber=order.orderNumber,
-                correlationId=self.client.last_correlation_id,
+                order,
+                self.client.last_correlation_id,
             )
         how = (
             "renewed elsewhere since the plan"
@@ -377,19 +374,18 @@ class Executor:
                 raise
             return done, None
         message = (
-            f"cancellation order {_name(order)} already open; using it"
+            f"cancellation order {order.display_name} already open; using it"
             if existed
-            else f"cancellation order {_name(order)} placed (pending approval)"
+            else f"cancellation order {order.display_name} placed (pending approval)"
         )
         return (
-            StepOutcome(
-                subscriptionId=sub.id,
-                action=step.action,
-                outcome=Outcome.SUCCEEDED,
-                message=message,
-                orderId=order.id,
-                orderNumber=order.orderNumber,
-                correlationId=cid,
+            _on_order(
+                sub,
+                step,
+                Outcome.SUCCEEDED,
+                message,
+                order,
+                cid,
             ),
             order,
         )
@@ -435,14 +431,13 @@ class Executor:
         )
         if approve:
             return self._approved_outcome(sub, step, order, cid)
-        return StepOutcome(
-            subscriptionId=sub.id,
-            action=step.action,
-            outcome=Outcome.SUCCEEDED,
-            message=f"cancellation order {_name(order)} withdrawn",
-            orderId=order.id,
-            orderNumber=order.orderNumber,
-            correlationId=cid,
+        return _on_order(
+            sub,
+            step,
+            Outcome.SUCCEEDED,
+            f"cancellation order {order.display_name} withdrawn",
+            order,
+            cid,
         )
 
     def _approved_outcome(
@@ -451,20 +446,36 @@ class Executor:
         done = order.status is OrderStatus.COMPLETED
         if not done:
             self.report.approved.append(order.id)
-        return StepOutcome(
-            subscriptionId=sub.id,
-            action=step.action,
-            outcome=Outcome.SUCCEEDED if done else Outcome.IN_PROGRESS,
-            message=(
-                f"cancellation order {_name(order)} completed"
+        return _on_order(
+            sub,
+            step,
+            Outcome.SUCCEEDED if done else Outcome.IN_PROGRESS,
+            (
+                f"cancellation order {order.display_name} completed"
                 if done
-                else f"cancellation order {_name(order)} approved; the vendor is processing it"
+                else f"cancellation order {order.display_name} approved; "
+                "the vendor is processing it"
             ),
-            orderId=order.id,
-            orderNumber=order.orderNumber,
-            correlationId=cid,
+            order,
+            cid,
         )
 
 
-def _name(order: Order) -> str:
-    return order.orderNumber or order.id
+def _on_order(
+    sub: SubscriptionPlan,
+    step: Step,
+    outcome: Outcome,
+    message: str,
+    order: Order,
+    correlation_id: str | None,
+) -> StepOutcome:
+    """A step's outcome about ``order``: its id and number go with the message."""
+    return StepOutcome(
+        subscriptionId=sub.id,
+        action=step.action,
+        outcome=outcome,
+        message=message,
+        orderId=order.id,
+        orderNumber=order.orderNumber,
+        correlationId=correlation_id,
+    )

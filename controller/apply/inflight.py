@@ -11,10 +11,9 @@ One JSON object a line:
     {"start": "<run>.<n>", "entry": {...}}   before the write is sent, fsynced
     {"done": "<run>.<n>"}                     after the outcome line was fsynced
 
-A line with neither key is an entry as older versions kept it (they rewrote the whole
-file, fsynced, and renamed it over the old one for every start and finish): it counts
-as in flight. The ``<run>`` part is random per log, so records of a leftover file that
-was never recovered cannot be mistaken for this run's.
+A line with neither key is damage, as a bad line is. The ``<run>`` part is random per
+log, so records of a leftover file that was never recovered cannot be mistaken for
+this run's.
 
 Why appending is as safe as the rewrite it replaced (and costs one fsync per start
 instead of two rewrites, fsyncs and renames per write):
@@ -151,8 +150,8 @@ def _read_pending(path: Path) -> dict[str, dict[str, Any]]:
             pending[record["outcome"]] = record["entry"]
         elif "start" in record:
             pending[record["start"]] = record["entry"]
-        else:
-            pending[f"legacy.{number}"] = record
+        else:  # no known key: damage (the rewritten format of old versions is gone)
+            raise ValueError(f"{path}:{number + 1}: not an in-flight record")
     return pending
 
 

@@ -11,9 +11,10 @@ that is safe is explained there), and marked done there after its line; the next
 apply with the same journal turns what was left in flight into lines with outcome
 ``interrupted`` before doing anything else.
 
-Both files stay open for the run (``close`` ends it). ``start`` and ``finish`` do one
-record each; ``commit`` does a batch (the executor's group commit, ``groupcommit.py``)
-with one fsync per file for the whole batch, in the order that keeps every record
+Both files stay open for the run (``close`` ends it). The one write API is
+``GroupCommit.start``/``finish`` (``groupcommit.py``, what the executor uses): ``begin``
+and ``end`` here only build records; ``commit`` writes a batch of them with one fsync
+per file for the whole batch, in the order that keeps every record
 true: outcome lines, fsync; then done marks and starts, fsync. Calls may come from
 any thread; one lock orders them.
 """
@@ -100,7 +101,7 @@ class Journal:
     def recover(self) -> int:
         """Record writes a killed run left in flight; returns how many there were.
 
-        Call it before the first ``start``: this run's own writes would count as well.
+        Call it before the first write is recorded: this run's own writes would count as well.
         """
         side = self.inflight_path
         if side is None:
@@ -110,6 +111,9 @@ class Journal:
             entries = pending_entries(side)
         except OSError as err:
             raise JournalError(side, err) from None
+        except ValueError as err:  # damage, or the format of old versions: one line, no guess
+            damaged = OSError(errno.EINVAL, f"it is damaged ({err}); move it aside to go on")
+            raise JournalError(side, damaged) from None
         with self._lock:
             for entry in entries:
                 if entry.get("outcome"):
@@ -171,39 +175,6 @@ class Journal:
             "message": message,
         }
         return Finish(handle, fields)
-
-    def start(
-        self,
-        subscription: str,
-        action: str,
-        order_id: str | None = None,
-        *,
-        request_id: str | None = None,
-    ) -> int:
-        """Note a write about to be sent, durably; returns a handle for ``finish``."""
-        record = self.begin(subscription, action, order_id, request_id=request_id)
-        _raise_first(self.commit([record]))
-        return record.handle
-
-    def finish(
-        self,
-        handle: int,
-        outcome: str,
-        *,
-        order_id: str | None = None,
-        order_number: str | None = None,
-        correlation_id: str | None = None,
-        message: str = "",
-    ) -> None:
-        record = self.end(
-            handle,
-            outcome,
-            order_id=order_id,
-            order_number=order_number,
-            correlation_id=correlation_id,
-            message=message,
-        )
-        _raise_first(self.commit([record]))
 
     def commit(self, records: Sequence[Record]) -> list[JournalError | None]:
         """Write ``records`` durably; for each, None or the error that stopped it.
@@ -369,9 +340,3 @@ class Journal:
                 os.fsync(fd)
         except OSError as err:
             raise JournalError(self.path, err) from None
-
-
-def _raise_first(errors: list[JournalError | None]) -> None:
-    for error in errors:
-        if error is not None:
-            raise error

@@ -225,14 +225,13 @@ def _after_wait(outcome: StepOutcome, finished: dict[str, Order]) -> StepOutcome
         return outcome.model_copy(
             update={
                 "outcome": Outcome.SUCCEEDED,
-                "message": f"cancellation order {order.orderNumber or order.id} completed by "
+                "message": f"cancellation order {order.display_name} completed by "
                 "the vendor; the subscription is cancelled",
             }
         )
     return outcome.model_copy(
         update={
             "outcome": Outcome.FAILED,
-            "message": f"order {order.orderNumber or order.id} ended {order.status_text} "
-            "at the vendor",
+            "message": f"order {order.display_name} ended {order.status_text} at the vendor",
         }
     )

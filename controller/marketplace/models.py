@@ -257,6 +257,11 @@ class Order(_Record):
     def placed_by_subctl(self) -> bool:
         return conventions.placed_by_subctl(self.attributes)
 
+    @property
+    def display_name(self) -> str:
+        """The name for messages: the human order number, else the id."""
+        return self.orderNumber or self.id
+
 
 @pydantic_dataclass(frozen=True, slots=True, kw_only=True, config=_RECORD)
 class Estimate(_Record):

@@ -33,7 +33,7 @@ def needs_detail(order: Order, owner: OrderOwner) -> bool:
 
 def ownership_problem(order: Order, owner: OrderOwner) -> str | None:
     """Why ``order`` is not provably ``owner``'s, or None when it is."""
-    name = order.orderNumber or order.id
+    name = order.display_name
     if order.subscriptionId != owner.subscription_id:
         have = order.subscriptionId or "none given"
         return f"order {name} belongs to subscription {have}, not {owner.subscription_id}; not used"

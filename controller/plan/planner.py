@@ -261,7 +261,7 @@ def _plan_active(
         if not order.placed_by_subctl:
             return error(
                 IssueCode.PORTAL_CANCELLATION,
-                f"has open cancellation order {_order_name(order)} placed outside subctl; "
+                f"has open cancellation order {order.display_name} placed outside subctl; "
                 "decide whether git or the portal is right (withdraw it there, or declare "
                 "the subscription cancelled)",
                 order,
@@ -273,7 +273,7 @@ def _plan_active(
                 customerId=sub.customerId or "",
                 orderId=order.id,
                 orderNumber=order.orderNumber,
-                description=f"withdraw cancellation order {_order_name(order)} (placed by subctl)",
+                description=f"withdraw cancellation order {order.display_name} (placed by subctl)",
             )
         )
     if d.autoRenew is not None and sub.renewalStatus is None:
@@ -300,7 +300,7 @@ def _plan_active(
                 InProgress(
                     subscriptionId=d.id,
                     kind=ProgressKind.WAITING_FOR_VENDOR,
-                    message=f"renewal order {_order_name(open_renewals[0])} in progress",
+                    message=f"renewal order {open_renewals[0].display_name} in progress",
                     orderId=open_renewals[0].id,
                     orderNumber=open_renewals[0].orderNumber,
                 )
@@ -379,6 +379,8 @@ def _plan_cancelled(
 ) -> SubscriptionPlan:
     if sub.status in _GONE:
         return base
+    # Unreachable from specs (the model refuses protected + cancelled); kept as defence
+    # in depth because a cancellation is irreversible. Tested past the model.
     if d.protected:
         return error(IssueCode.PROTECTED, "is protected: subctl refuses to cancel it")
     assert d.cancellation is not None
@@ -389,7 +391,7 @@ def _plan_cancelled(
         latest = max(failed, key=_order_sort_key)
         return error(
             IssueCode.ORDER_ERROR,
-            f"cancellation order {_order_name(latest)} is in error; no new order until a "
+            f"cancellation order {latest.display_name} is in error; no new order until a "
             "human withdraws it (CL) in the marketplace",
             latest,
         )
@@ -408,14 +410,14 @@ def _plan_cancelled(
                     customerId=sub.customerId or "",
                     orderId=order.id,
                     orderNumber=order.orderNumber,
-                    description=f"approve cancellation order {_order_name(order)}",
+                    description=f"approve cancellation order {order.display_name}",
                 )
                 return replace(base, steps=(*first, step), status="change")
             acc.in_progress.append(
                 InProgress(
                     subscriptionId=d.id,
                     kind=ProgressKind.AWAITING_MANUAL_APPROVAL,
-                    message=f"cancellation order {_order_name(order)} awaits manual approval",
+                    message=f"cancellation order {order.display_name} awaits manual approval",
                     orderId=order.id,
                     orderNumber=order.orderNumber,
                 )
@@ -425,7 +427,7 @@ def _plan_cancelled(
                 InProgress(
                     subscriptionId=d.id,
                     kind=ProgressKind.WAITING_FOR_VENDOR,
-                    message=f"cancellation order {_order_name(order)} approved; "
+                    message=f"cancellation order {order.display_name} approved; "
                     "waiting for the vendor to complete it",
                     orderId=order.id,
                     orderNumber=order.orderNumber,
@@ -436,7 +438,7 @@ def _plan_cancelled(
             return replace(base, steps=tuple(first), status="change")
         return replace(base, status="in-progress")
     withdrawn = tuple(
-        _order_name(o)
+        o.display_name
         for o in sorted(orders, key=_order_sort_key)
         if o.type is OrderType.CANCELLATION and o.status is OrderStatus.CANCELLED
     )
@@ -470,16 +472,12 @@ def _unknown_state(d: DesiredSubscription, order: Order, acc: _Acc) -> None:
         InProgress(
             subscriptionId=d.id,
             kind=ProgressKind.WAITING_FOR_VENDOR,
-            message=f"{order.type.value} order {_order_name(order)} is in an unknown state "
+            message=f"{order.type.value} order {order.display_name} is in an unknown state "
             f"(status {order.status_text}, code {order.statusCode or 'none'}); nothing done",
             orderId=order.id,
             orderNumber=order.orderNumber,
         )
     )
-
-
-def _order_name(order: Order) -> str:
-    return order.orderNumber or order.id
 
 
 def _order_sort_key(order: Order) -> tuple[dt.datetime, str]:

@@ -180,7 +180,7 @@ def _sections(data: ShowData) -> list[Section]:
             columns=("Order", "Type", "Status", "Code", "Age", "Placed by"),
             rows=tuple(
                 (
-                    o.orderNumber or o.id,
+                    o.display_name,
                     o.type.value,
                     o.status_text,
                     o.statusCode or "",

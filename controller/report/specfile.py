@@ -101,7 +101,7 @@ def _reason_from(order: Order) -> str:
     reason = _comment(order.attributes.get(ATTR_CANCELLATION_REASON, ""))
     if _REASON_MIN <= len(reason) <= _REASON_MAX:
         return reason
-    return f"exported: cancellation order {order.orderNumber or order.id} open in the marketplace"
+    return f"exported: cancellation order {order.display_name} open in the marketplace"
 
 
 def entry_for(sub: Subscription, orders: Sequence[Order] = ()) -> Entry:
@@ -122,7 +122,7 @@ def _entry_for(sub: Subscription, orders: Sequence[Order]) -> Entry:
         return Entry(sub.id, "cancelled", product, reason=TERMINATED_REASON)
     pending_cancel = _latest_open_cancellation(orders)
     if pending_cancel is not None:
-        number = pending_cancel.orderNumber or pending_cancel.id
+        number = pending_cancel.display_name
         return Entry(
             sub.id,
             "cancelled",

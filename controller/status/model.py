@@ -242,7 +242,7 @@ def _orders(plan: Plan, live: LiveState, now: dt.datetime) -> tuple[OpenOrder, .
         age = (now - o.creationDate).total_seconds() / 3600 if o.creationDate else None
         out.append(
             OpenOrder(
-                order=o.orderNumber or o.id,
+                order=o.display_name,
                 subscription=o.subscriptionId or "",
                 type=o.type.value,
                 status=f"{o.status_text} ({o.statusCode})" if o.statusCode else o.status_text,

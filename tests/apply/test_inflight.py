@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from controller.apply import inflight
+from controller.apply.groupcommit import GroupCommit
 from controller.apply.inflight import InflightLog, pending_entries
 from controller.apply.journal import OUTCOME_INTERRUPTED, Journal, JournalError
 from controller.apply.run import ApplyOptions, apply
@@ -55,12 +56,14 @@ def _files(events: list[Event]) -> list[tuple[str, str]]:
     return [(call, name) for call, name, _ in events if name != "."]
 
 
-def test_start_is_fsynced_before_it_returns_and_done_follows_the_line(
+@pytest.mark.anyio
+async def test_start_is_fsynced_before_it_returns_and_done_follows_the_line(
     tmp_path: Path, disk_events: list[Event]
 ) -> None:
     journal = Journal(tmp_path / "j.jsonl")
     journal.ensure_writable()
-    handle = journal.start("1", "renew", request_id="r-1")
+    records = GroupCommit(journal)
+    handle = await records.start("1", "renew", request_id="r-1")
     # The executor sends the write once start() returns: its record must be on disk.
     assert _files(disk_events)[-2:] == [
         ("write", "j.jsonl.inflight"),
@@ -68,7 +71,8 @@ def test_start_is_fsynced_before_it_returns_and_done_follows_the_line(
     ]
     assert b'"requestId": "r-1"' in disk_events[-2][2]
     disk_events.clear()
-    journal.finish(handle, "succeeded", order_id="5")
+    await records.finish(handle, "succeeded", order_id="5")
+    records.close()
     # The outcome line is durable before the in-flight record is marked done; a crash
     # in between leaves a duplicate (interrupted after succeeded), never no record.
     assert _files(disk_events) == [
@@ -85,10 +89,11 @@ def test_a_batch_makes_lines_durable_before_marking_them_done(
 ) -> None:
     journal = Journal(tmp_path / "j.jsonl")
     journal.ensure_writable()
-    a = journal.start("a", "renew")
+    a = journal.begin("a", "renew")
+    assert journal.commit([a]) == [None]
     disk_events.clear()
     b, c = journal.begin("b", "renew"), journal.begin("c", "cancel")
-    assert journal.commit([journal.end(a, "succeeded"), b, c]) == [None, None, None]
+    assert journal.commit([journal.end(a.handle, "succeeded"), b, c]) == [None, None, None]
     # One fsync per file for the batch: lines, fsync, then done marks and starts, fsync.
     assert _files(disk_events) == [
         ("write", "j.jsonl"),
@@ -104,24 +109,29 @@ def test_a_batch_makes_lines_durable_before_marking_them_done(
     ]
 
 
-def test_a_failed_outcome_line_leaves_the_write_pending(tmp_path: Path) -> None:
+@pytest.mark.anyio
+async def test_a_failed_outcome_line_leaves_the_write_pending(tmp_path: Path) -> None:
     path = tmp_path / "j.jsonl"
     journal = Journal(path)
-    handle = journal.start("1", "cancel")
+    records = GroupCommit(journal)
+    handle = await records.start("1", "cancel")
     path.mkdir()  # the journal cannot be opened any more
-    with pytest.raises(JournalError):
-        journal.finish(handle, "succeeded")
+    await records.finish(handle, "succeeded")  # the line cannot be written: kept apart
+    records.close()
     journal.close()
+    assert "outcome of cancel 1 succeeded not recorded" in journal.failures[0]
     (entry,) = pending_entries(tmp_path / "j.jsonl.inflight")
     assert entry["subscription"] == "1"
 
 
-def test_interleaved_starts_and_dones_recover_only_the_open_ones(tmp_path: Path) -> None:
+@pytest.mark.anyio
+async def test_interleaved_starts_and_dones_recover_only_the_open_ones(tmp_path: Path) -> None:
     path = tmp_path / "j.jsonl"
-    first = Journal(path)
-    handles = {name: first.start(name, "set-auto-renew") for name in "abcde"}
+    first = GroupCommit(Journal(path))
+    handles = {name: await first.start(name, "set-auto-renew") for name in "abcde"}
     for name in "bd":
-        first.finish(handles[name], "succeeded")
+        await first.finish(handles[name], "succeeded")
+    first.close()  # the worker only
     # killed here (no close): a, c and e were in flight
     second = Journal(path)
     assert second.recover() == 3
@@ -136,14 +146,15 @@ def test_interleaved_starts_and_dones_recover_only_the_open_ones(tmp_path: Path)
     assert not (tmp_path / "j.jsonl.inflight").exists()
 
 
-def test_the_rewritten_format_of_older_versions_is_still_recovered(tmp_path: Path) -> None:
+def test_a_record_with_no_known_key_is_damage(tmp_path: Path) -> None:
+    # The rewritten format of old versions (a bare entry a line) is no longer read.
     side = tmp_path / "j.jsonl.inflight"
-    side.write_text(
-        json.dumps({"subscription": "1", "action": "renew", "orderId": None}) + "\n"
-        + json.dumps({"subscription": "2", "action": "approve", "orderId": "7"}) + "\n"
-    )  # fmt: skip
-    assert [e["subscription"] for e in pending_entries(side)] == ["1", "2"]
-    assert Journal(tmp_path / "j.jsonl").recover() == 2
+    side.write_text(json.dumps({"subscription": "1", "action": "renew"}) + "\n")
+    with pytest.raises(ValueError, match="not an in-flight record"):
+        pending_entries(side)
+    # apply reports it as a journal error (one line, exit 1), never a traceback
+    with pytest.raises(JournalError, match=r"j\.jsonl\.inflight: it is damaged"):
+        Journal(tmp_path / "j.jsonl").recover()
 
 
 def test_a_torn_last_line_is_skipped_but_other_damage_is_not(tmp_path: Path) -> None:
@@ -191,30 +202,38 @@ def test_a_leftover_nobody_recovered_survives_a_new_log(tmp_path: Path) -> None:
     assert pending_entries(side) == [{"subscription": "old"}]
 
 
-def test_a_symlink_planted_at_the_inflight_path_is_refused(tmp_path: Path) -> None:
+@pytest.mark.anyio
+async def test_a_symlink_planted_at_the_inflight_path_is_refused(tmp_path: Path) -> None:
     precious = tmp_path / "precious.txt"
     precious.write_text("keep me\n")
     (tmp_path / "j.jsonl.inflight").symlink_to(precious)
     journal = Journal(tmp_path / "j.jsonl")
     with pytest.raises(JournalError, match="it is a symlink"):
         journal.recover()
-    with pytest.raises(JournalError, match="it is a symlink"):
-        journal.start("1", "renew")
+    records = GroupCommit(journal)
+    try:
+        with pytest.raises(JournalError, match="it is a symlink"):
+            await records.start("1", "renew")
+    finally:
+        records.close()
     assert precious.read_text() == "keep me\n"
 
 
 def test_sigkill_leaves_a_true_record(tmp_path: Path) -> None:
     script = textwrap.dedent(
         """
-        import os, signal, sys
+        import asyncio, os, signal, sys
         from pathlib import Path
+        from controller.apply.groupcommit import GroupCommit
         from controller.apply.journal import Journal
-        journal = Journal(Path(sys.argv[1]))
-        a = journal.start("a", "renew")
-        b = journal.start("b", "cancel", request_id="rid-b")
-        journal.finish(a, "succeeded", order_id="1")
-        c = journal.start("c", "approve", "9")
-        os.kill(os.getpid(), signal.SIGKILL)
+        async def run():
+            records = GroupCommit(Journal(Path(sys.argv[1])))
+            a = await records.start("a", "renew")
+            await records.start("b", "cancel", request_id="rid-b")
+            await records.finish(a, "succeeded", order_id="1")
+            await records.start("c", "approve", "9")
+            os.kill(os.getpid(), signal.SIGKILL)
+        asyncio.run(run())
         """
     )
     path = tmp_path / "j.jsonl"

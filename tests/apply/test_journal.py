@@ -6,8 +6,14 @@ import datetime as dt
 import json
 from pathlib import Path
 
+import anyio
+import pytest
+
+from controller.apply.groupcommit import GroupCommit
 from controller.apply.inflight import pending_entries
 from controller.apply.journal import Journal
+
+pytestmark = pytest.mark.anyio
 
 T0 = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)
 
@@ -16,13 +22,14 @@ def _lines(path: Path) -> list[dict[str, object]]:
     return [json.loads(line) for line in path.read_text().splitlines()]
 
 
-def test_one_line_per_write_with_its_fields(tmp_path: Path) -> None:
+async def test_one_line_per_write_with_its_fields(tmp_path: Path) -> None:
     path = tmp_path / "j.jsonl"
     journal = Journal(path, revision="abc1234", clock=lambda: T0)
-    handle = journal.start("1000177", "cancel")
+    records = GroupCommit(journal)
+    handle = await records.start("1000177", "cancel")
     assert (tmp_path / "j.jsonl.inflight").exists()
     assert not path.exists()  # nothing final yet
-    journal.finish(
+    await records.finish(
         handle,
         "succeeded",
         order_id="5",
@@ -31,6 +38,7 @@ def test_one_line_per_write_with_its_fields(tmp_path: Path) -> None:
         message="created",
     )
     assert pending_entries(tmp_path / "j.jsonl.inflight") == []
+    records.close()
     journal.close()
     assert not (tmp_path / "j.jsonl.inflight").exists()
     (line,) = _lines(path)
@@ -47,13 +55,14 @@ def test_one_line_per_write_with_its_fields(tmp_path: Path) -> None:
     }
 
 
-def test_killed_run_leaves_inflight_that_next_run_records(tmp_path: Path) -> None:
+async def test_killed_run_leaves_inflight_that_next_run_records(tmp_path: Path) -> None:
     path = tmp_path / "j.jsonl"
-    first = Journal(path, clock=lambda: T0)
-    first.start("1", "renew")
-    first.start("2", "approve", "77")
-    done = first.start("3", "withdraw", "78")
-    first.finish(done, "succeeded")
+    first = GroupCommit(Journal(path, clock=lambda: T0))
+    await first.start("1", "renew")
+    await first.start("2", "approve", "77")
+    done = await first.start("3", "withdraw", "78")
+    await first.finish(done, "succeeded")
+    first.close()  # stops the worker only: the journal is left as a killed run leaves it
     # the process dies here: two writes were in flight
     second = Journal(path, clock=lambda: T0)
     assert second.recover() == 2
@@ -68,9 +77,11 @@ def test_killed_run_leaves_inflight_that_next_run_records(tmp_path: Path) -> Non
     assert len(_lines(path)) == 3
 
 
-def test_no_path_writes_nothing(tmp_path: Path, monkeypatch: object) -> None:
+async def test_no_path_writes_nothing(tmp_path: Path, monkeypatch: object) -> None:
     journal = Journal(None)
-    handle = journal.start("1", "renew")
-    journal.finish(handle, "failed", message="x")
+    records = GroupCommit(journal)
+    handle = await records.start("1", "renew")
+    await records.finish(handle, "failed", message="x")
+    records.close()
     assert journal.recover() == 0
-    assert list(tmp_path.iterdir()) == []
+    assert [p async for p in anyio.Path(tmp_path).iterdir()] == []

@@ -14,6 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from controller.apply.groupcommit import GroupCommit
 from controller.apply.journal import OUTCOME_INTERRUPTED, Journal, JournalError
 from controller.apply.run import ApplyOptions, apply
 from controller.marketplace.client import MarketplaceClient
@@ -25,10 +26,12 @@ from controller.spec.loader import load_specs
 from tests.e2e.harness import sub, write_specs
 
 
-def test_interrupted_line_keeps_the_request_id(tmp_path: Path) -> None:
+@pytest.mark.anyio
+async def test_interrupted_line_keeps_the_request_id(tmp_path: Path) -> None:
     path = tmp_path / "j.jsonl"
-    killed = Journal(path)
-    killed.start("1", "renew", request_id="rid-1")  # the run dies here, mid-POST
+    killed = GroupCommit(Journal(path))
+    await killed.start("1", "renew", request_id="rid-1")  # the run dies here, mid-POST
+    killed.close()  # the worker only: the journal is left as a killed run leaves it
     assert Journal(path).recover() == 1
     (line,) = [json.loads(x) for x in path.read_text().splitlines()]
     assert line["outcome"] == OUTCOME_INTERRUPTED
@@ -85,7 +88,8 @@ async def test_every_placement_line_names_its_request_id(tmp_path: Path) -> None
         assert placed[line["requestId"]] == line["orderId"]
 
 
-def test_a_planted_symlink_is_never_written_through(tmp_path: Path) -> None:
+@pytest.mark.anyio
+async def test_a_planted_symlink_is_never_written_through(tmp_path: Path) -> None:
     # Regression: a symlink committed at .subctl/journal.jsonl made apply append
     # journal lines to whatever it pointed to.
     precious = tmp_path / "precious.txt"
@@ -96,7 +100,10 @@ def test_a_planted_symlink_is_never_written_through(tmp_path: Path) -> None:
     journal = Journal(link)
     with pytest.raises(JournalError, match="it is a symlink"):
         journal.ensure_writable()
-    handle = journal.start("1", "renew")
-    with pytest.raises(JournalError):
-        journal.finish(handle, "succeeded")
+    records = GroupCommit(journal)
+    handle = await records.start("1", "renew")
+    await records.finish(handle, "succeeded")  # the line cannot be written: kept apart
+    records.close()
+    journal.close()
+    assert "it is a symlink" in journal.failures[0]
     assert precious.read_text() == "keep me\n"

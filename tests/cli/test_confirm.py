@@ -19,8 +19,14 @@ from pathlib import Path
 from controller.plan.model import Plan, Totals
 from controller.report.question import confirm_question
 from tests.e2e.conftest import StartServer
-from tests.e2e.harness import env_for, order, process_env, sub, write_specs
+from tests.e2e.harness import (
+    env_for,
+    order,
+    sub,
+    write_specs,
+)
 from tests.plan.builders import NOW
+from tests.support.served import process_env
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 

@@ -17,7 +17,15 @@ from pathlib import Path
 from typing import Any
 
 from tests.e2e.conftest import StartServer
-from tests.e2e.harness import env_for, lines, order, process_env, sub, subctl, write_specs
+from tests.e2e.harness import (
+    env_for,
+    lines,
+    order,
+    sub,
+    subctl,
+    write_specs,
+)
+from tests.support.served import process_env
 
 COUNT = 30
 

@@ -8,7 +8,6 @@ subprocess where a test needs a real process. Nothing here mocks our own code.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import textwrap
@@ -23,16 +22,16 @@ import yaml
 from click.testing import CliRunner
 
 from controller.cli import main
+from tests.support.served import (
+    Credentials,
+    Served,
+    process_env,
+    start_served,
+    stop_served,
+)
 
 USER, PASSWORD, KEY = "e2e-user", "e2e-password-7f3a", "e2e-key-91bc"
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def process_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
-    """The environment for a child python: this checkout importable from any folder."""
-    env = {**os.environ, **(extra or {})}
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH")) if p)
-    return env
+CREDENTIALS = Credentials(USER, PASSWORD, KEY)
 
 
 def sub(
@@ -106,11 +105,7 @@ def write_specs(folder: Path, name: str, entries: list[dict[str, Any]], **defaul
 
 
 @dataclass
-class Server:
-    url: str
-    proc: subprocess.Popen[str]
-    db: Path
-
+class Server(Served):
     def api(self) -> ApiProbe:
         return ApiProbe(self.url)
 
@@ -168,33 +163,14 @@ def start_server(tmp: Path, seed: Mapping[str, Any], *extra: str, profile: str =
     """A sandbox server on loopback; ``profile="minimal"`` answers only what the spec guarantees."""
     seed_file = tmp / "seed.json"
     seed_file.write_text(json.dumps(seed), encoding="utf-8")
-    db = tmp / "sandbox.db"
-    cmd = [
-        sys.executable, "-m", "controller", "sandbox", "serve",
-        "--host", "127.0.0.1", "--port", "0", "--db", str(db), "--seed", str(seed_file),
-        "--username", USER, "--password", PASSWORD, "--subscription-key", KEY,
-        "--profile", profile, *extra,
-    ]  # fmt: skip
-    proc = subprocess.Popen(
-        cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=process_env()
+    started = start_served(
+        tmp / "sandbox.db", *extra, seed=seed_file, profile=profile, credentials=CREDENTIALS
     )
-    assert proc.stdout is not None
-    line = proc.stdout.readline()
-    if "listening on" not in line:
-        proc.kill()
-        _, err = proc.communicate(timeout=10)
-        raise RuntimeError(f"sandbox did not start: {line!r} {err[-2000:]}")
-    url = line.split("listening on ", 1)[1].split()[0]
-    return Server(url=url, proc=proc, db=db)
+    return Server(url=started.url, proc=started.proc, db=started.db)
 
 
 def stop_server(server: Server) -> None:
-    server.proc.terminate()
-    try:
-        server.proc.communicate(timeout=10)
-    except subprocess.TimeoutExpired:
-        server.proc.kill()
-        server.proc.communicate()
+    stop_served(server)
 
 
 @dataclass(frozen=True)

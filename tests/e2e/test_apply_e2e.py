@@ -218,17 +218,13 @@ def test_killed_after_cancel_converges_with_one_order(sandbox: StartServer, tmp_
     seed = {**SEED, "orders": [order("9203", "203")]}
     server = sandbox(seed, "--vendor-delay", "600")
     specs = write_specs(tmp_path / "specs", "acme", [{"id": "203", **CANCEL}])
-    Path("j.jsonl.inflight").write_text(
-        json.dumps(
-            {
-                "time": "2026-11-25T00:00:00+00:00",
-                "subscription": "203",
-                "action": "cancel",
-                "orderId": None,
-            }
-        )
-        + "\n"
-    )
+    entry = {
+        "time": "2026-11-25T00:00:00+00:00",
+        "subscription": "203",
+        "action": "cancel",
+        "orderId": None,
+    }  # a start with no done: the in-flight log's format (controller/apply/inflight.py)
+    Path("j.jsonl.inflight").write_text(json.dumps({"start": "r.0", "entry": entry}) + "\n")
     result = subctl(server, "apply", str(specs), "--yes", "--journal", "j.jsonl")
     assert result.code == 0
     (only,) = server.api().orders("203")

@@ -27,12 +27,12 @@ from tests.e2e.harness import (
     PASSWORD,
     Server,
     env_for,
-    process_env,
     sub,
     subctl,
     write_specs,
 )
 from tests.gitops.workflows import load
+from tests.support.served import process_env
 
 HERE = Path(__file__).resolve().parent
 NODE = shutil.which("node")

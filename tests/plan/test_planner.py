@@ -11,7 +11,7 @@ import pytest
 from controller.marketplace.models import Money, Order, Subscription
 from controller.plan.model import Action, IssueCode, Plan, ProgressKind
 from controller.plan.planner import make_plan
-from controller.spec.models import Cancellation
+from controller.spec.models import Cancellation, DesiredState
 from tests.plan.builders import declared, live, live_sub, options, order, state
 
 
@@ -390,3 +390,18 @@ def test_cancellations_count_approvals_of_pending_orders() -> None:
         "set-auto-renew",
     ]
     assert plan.cancellations == 2
+
+
+def test_protected_cancelled_declaration_is_refused_even_past_the_model() -> None:
+    # The spec model refuses protected + cancelled, so no spec reaches this branch; the
+    # planner keeps its own refusal as defence in depth: cancelling is irreversible, and
+    # one-place-per-rule work on spec/rules.py and spec/models.py (issue 15) must not be
+    # able to open a path to a protected cancellation by loosening the model check.
+    with pytest.raises(ValueError, match="protected"):
+        declared(state="cancelled", protected=True)
+    d = declared(state="cancelled")
+    object.__setattr__(d, "protected", True)  # what a loosened model would let through
+    desired = DesiredState.model_construct(subscriptions=(d,), files=())  # skips validation
+    plan = make_plan(desired, live(live_sub()), options())
+    assert [e.code for e in plan.errors] == [IssueCode.PROTECTED]
+    assert plan.steps == ()

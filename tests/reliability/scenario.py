@@ -10,16 +10,20 @@ in the way of looking) and the journal, and returns every broken rule it finds.
 from __future__ import annotations
 
 import json
-import signal
 import sqlite3
-import subprocess
-import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tests.e2e.harness import KEY, PASSWORD, USER, Server, order, process_env, sub, write_specs
+from tests.e2e.harness import (
+    CREDENTIALS,
+    Server,
+    order,
+    sub,
+    write_specs,
+)
+from tests.support.served import start_served, stop_served
 
 # The kinds of declaration a scenario cycles through; each asks for one change.
 KINDS = (
@@ -268,34 +272,16 @@ def check_final_state(sc: Scenario, after: Snapshot) -> list[str]:
 
 
 def start_on(db: Path, seed_file: Path, *extra: str, verbose: bool = False) -> Server:
-    """A sandbox server on an existing (or new) database file; see harness.start_server."""
-    cmd = [
-        sys.executable, "-m", "controller", *(["-vv"] if verbose else []), "sandbox", "serve",
-        "--host", "127.0.0.1", "--port", "0", "--db", str(db), "--seed", str(seed_file),
-        "--username", USER, "--password", PASSWORD, "--subscription-key", KEY,
-        "--vendor-delay", "0", *extra,
-    ]  # fmt: skip
-    proc = subprocess.Popen(
-        cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=process_env()
+    """A sandbox server on an existing (or new) database file, vendor delay 0."""
+    started = start_served(
+        db, "--vendor-delay", "0", *extra, seed=seed_file, credentials=CREDENTIALS, verbose=verbose
     )
-    assert proc.stdout is not None
-    line = proc.stdout.readline()
-    if "listening on" not in line:
-        proc.kill()
-        _, err = proc.communicate(timeout=10)
-        raise RuntimeError(f"sandbox did not start: {line!r} {err[-2000:]}")
-    return Server(url=line.split("listening on ", 1)[1].split()[0], proc=proc, db=db)
+    return Server(url=started.url, proc=started.proc, db=started.db)
 
 
 def stop(server: Server) -> str:
     """Stop a server; returns its stderr (with the count of injected faults)."""
-    server.proc.send_signal(signal.SIGINT)  # not SIGTERM: the server reports on Ctrl-C
-    try:
-        _, err = server.proc.communicate(timeout=20)
-    except subprocess.TimeoutExpired:
-        server.proc.kill()
-        _, err = server.proc.communicate()
-    return err
+    return stop_served(server, interrupt=True, timeout=20)
 
 
 def faults_reported(stderr: str) -> int:

@@ -18,7 +18,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.harness import env_for, process_env, subctl
+from tests.e2e.harness import (
+    env_for,
+    subctl,
+)
 from tests.reliability.conftest import Figures
 from tests.reliability.scenario import (
     KINDS,
@@ -30,6 +33,7 @@ from tests.reliability.scenario import (
     start_on,
     stop,
 )
+from tests.support.served import process_env
 
 
 def race(

@@ -20,7 +20,10 @@ from typing import Any
 import pytest
 
 from controller.apply.inflight import pending_entries
-from tests.e2e.harness import env_for, process_env, subctl
+from tests.e2e.harness import (
+    env_for,
+    subctl,
+)
 from tests.reliability.conftest import Figures
 from tests.reliability.scenario import (
     check_final_state,
@@ -31,6 +34,7 @@ from tests.reliability.scenario import (
     start_on,
     stop,
 )
+from tests.support.served import process_env
 
 MAX_FINAL_RUNS = 3
 

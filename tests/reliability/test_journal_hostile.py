@@ -28,13 +28,13 @@ from tests.e2e.harness import (
     Server,
     env_for,
     lines,
-    process_env,
     start_server,
     stop_server,
     sub,
     subctl,
     write_specs,
 )
+from tests.support.served import process_env
 
 
 @pytest.fixture

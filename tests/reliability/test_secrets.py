@@ -30,10 +30,10 @@ from tests.e2e.harness import (
     Result,
     Server,
     env_for,
-    process_env,
     subctl_process,
 )
 from tests.reliability.scenario import make_scenario, start_on, stop
+from tests.support.served import process_env
 
 WRONG_PASSWORD = "wrong-pass-zz81-very-distinctive"
 TOKENISH = re.compile(r"[A-Za-z0-9_\-]{20,}")

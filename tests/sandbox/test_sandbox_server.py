@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-import os
-import re
-import selectors
 import socket
-import subprocess
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,9 +12,7 @@ import pytest
 
 from controller.sandbox.server import bind
 from tests.sandbox.support import KEY, assert_error, cancellation, renewal
-
-ROOT = Path(__file__).resolve().parents[2]
-LISTENING = re.compile(r"sandbox listening on (http://127\.0\.0\.1:(\d+))")
+from tests.support.served import start_served, stop_served
 
 pytestmark = pytest.mark.slow
 
@@ -27,38 +20,14 @@ pytestmark = pytest.mark.slow
 @contextmanager
 def served(db: Path, *args: str) -> Iterator[str]:
     """Run a server on a free port; after it stops, its stderr must hold no traceback."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    command = [sys.executable, "-m", "controller", "sandbox", "serve", "--port", "0"]
     db.parent.mkdir(parents=True, exist_ok=True)
     errors = db.parent / f"{db.name}.stderr"
-    stderr = errors.open("w")  # a file, not a pipe: a chatty server can never block on it
-    proc = subprocess.Popen(
-        [*command, "--db", str(db), *args],
-        stdout=subprocess.PIPE,
-        stderr=stderr,
-        env=env,
-        text=True,
-    )
-    try:
-        assert proc.stdout is not None
-        selector = selectors.DefaultSelector()
-        selector.register(proc.stdout, selectors.EVENT_READ)
-        if not selector.select(timeout=30):
-            raise AssertionError("the sandbox server did not start within 30 s")
-        line = proc.stdout.readline()
-        match = LISTENING.search(line)
-        assert match, line
-        yield match.group(1)
-    finally:
-        proc.terminate()
+    with errors.open("w") as stderr:  # a file, not a pipe: a chatty server never blocks
+        server = start_served(db, *args, stderr=stderr)
         try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        if proc.stdout:
-            proc.stdout.close()
-        stderr.close()
+            yield server.url
+        finally:
+            stop_served(server)
     assert "Traceback" not in errors.read_text()
 
 

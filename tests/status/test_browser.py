@@ -15,7 +15,8 @@ from typing import Any
 import pytest
 
 from tests.e2e.conftest import StartServer
-from tests.e2e.harness import ROOT, order, sub, subctl, write_specs
+from tests.e2e.harness import order, sub, subctl, write_specs
+from tests.support.served import ROOT
 
 ARTIFACTS = ROOT / ".subctl" / "test-artifacts"
 CHROMIUM = shutil.which("chromium") or (
