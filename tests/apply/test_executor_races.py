@@ -42,7 +42,10 @@ SETTINGS = ApiSettings(
 @pytest.fixture
 async def client(tmp_path: Path) -> AsyncIterator[MarketplaceClient]:
     seed = tmp_path / "seed.json"
-    seed.write_text(json.dumps({"subscriptions": [sub("1"), sub("2")]}), encoding="utf-8")
+    # 3 auto-renews in 5 days: its cancellation turns auto-renew off first.
+    soon = (dt.date.today() + dt.timedelta(days=5)).isoformat()
+    subs = [sub("1"), sub("2"), sub("3", expiry=soon)]
+    seed.write_text(json.dumps({"subscriptions": subs}), encoding="utf-8")
     transport = embedded_transport(tmp_path / "db.sqlite", seed=seed, vendor_delay=0)
     set_testing(True)
     try:
@@ -123,3 +126,33 @@ async def test_cancel_meets_an_open_order_from_another_run(
     assert [o.id for o in orders] == [other.order.id]  # the sandbox refused a second one
     lines = (tmp_path / "j.jsonl").read_text().splitlines()
     assert '"message": "already-open"' in lines[0]
+
+
+@pytest.mark.anyio
+async def test_auto_renew_off_after_another_run_cancelled_is_not_a_failure(
+    client: MarketplaceClient, tmp_path: Path
+) -> None:
+    # The plan's first step turns auto-renew off before the cancellation; another run's
+    # cancellation completes in between, so the subscription is terminated when this
+    # run's steps start. Nothing fails and no second cancellation order is placed.
+    entry = {"id": "3", "state": "cancelled", "cancellation": {"reason": "moved away"}}
+    plan = await _stale_plan(client, tmp_path, entry)
+    assert [s.action for s in plan.steps] == [Action.SET_AUTO_RENEW, Action.CANCEL, Action.APPROVE]
+    other = await client.place_order(
+        OrderType.CANCELLATION,
+        customer_id="1000275",
+        subscription_id="3",
+        attributes={"cancellationReason": "moved away"},
+    )
+    await client.approve_order(other.order.id)  # vendor delay 0: completed at once
+    report = await Executor(client, Journal(None), ExecutorOptions()).run(plan)
+    assert Outcome.FAILED not in [o.outcome for o in report.outcomes]
+    assert [o.outcome for o in report.outcomes] == [
+        Outcome.SUCCEEDED,
+        Outcome.NOT_ATTEMPTED,
+        Outcome.NOT_ATTEMPTED,
+    ]
+    assert "already cancelled" in report.outcomes[0].message
+    assert "not needed" in report.outcomes[1].message
+    orders = [o async for o in client.iter_orders(subscription_id="3")]
+    assert len(orders) == 1
