@@ -58,7 +58,7 @@ def order_is_open(order: Order) -> bool:
 def open_state(order: Order) -> OpenState:
     """How to treat an open order. Only the codes above are understood; anything
     else is UNKNOWN (in progress, reported as such: no approve, no withdraw guess)."""
-    status = order.status.value if order.status is not None else None
+    status = order.status_text  # 'unknown' without a status: matches none below
     code = order.statusCode
     if status == "submitted" and code in (CODE_PENDING_APPROVAL, None):
         return OpenState.PENDING_APPROVAL
@@ -71,7 +71,7 @@ def open_state(order: Order) -> OpenState:
 
 def approval_reached(order: Order) -> bool:
     """After ``PATCH statusCode=AP``: the order is approved or already done."""
-    status = order.status.value if order.status is not None else None
+    status = order.status_text  # 'unknown' without a status: matches none below
     return order.statusCode in (CODE_APPROVED, CODE_COMPLETED) or status in (
         "processing",
         "completed",
@@ -80,7 +80,7 @@ def approval_reached(order: Order) -> bool:
 
 def withdrawal_reached(order: Order) -> bool:
     """After ``PATCH statusCode=CL``: the order is withdrawn."""
-    status = order.status.value if order.status is not None else None
+    status = order.status_text  # 'unknown' without a status: matches none below
     return order.statusCode == CODE_WITHDRAWN or status == "cancelled"
 
 
