@@ -11,7 +11,14 @@ import pytest
 from controller.marketplace.client import MarketplaceClient
 from controller.marketplace.retry import set_testing
 from controller.marketplace.settings import ApiSettings, Secret
-from tests.marketplace.fakeapi import PASSWORD, SUBSCRIPTION_KEY, USERNAME, FakeApi, FakeClock
+from tests.marketplace.fakeapi import (
+    PASSWORD,
+    SUBSCRIPTION_KEY,
+    USERNAME,
+    FakeApi,
+    FakeClock,
+    subscription,
+)
 
 BASE_URL = "https://api.marketplace.test/v1"
 
@@ -64,3 +71,14 @@ async def http(api: FakeApi) -> AsyncIterator[httpx.AsyncClient]:
 @pytest.fixture
 def client(http: httpx.AsyncClient, clock: FakeClock) -> MarketplaceClient:
     return make_client(http, clock)
+
+
+@pytest.fixture
+def three_subscriptions(api: FakeApi) -> None:
+    """Two subscriptions of customer 1000275 and one of another customer (1000310): the
+    placement and order-trust tests place orders against these."""
+    api.add_subscriptions(
+        subscription("1000177"),
+        subscription("1000178"),
+        subscription("1000202", customer="1000310"),
+    )

@@ -93,6 +93,10 @@ class FakeApi:
         for sub in subs:
             self.subscriptions[sub["id"]] = sub
 
+    def orders_of(self, sub_id: str) -> list[dict[str, Any]]:
+        """Every order stored for one subscription, in creation order."""
+        return [o for o in self.orders.values() if o["subscriptionId"] == sub_id]
+
     def add_order(self, **fields: Any) -> dict[str, Any]:
         oid = fields.pop("id", None) or str(next(self._ids))
         order = {"id": oid, "orderNumber": f"SO{oid}", "attributes": {}, **fields}

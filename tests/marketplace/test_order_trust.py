@@ -14,23 +14,13 @@ import pytest
 from controller.errors import ApiProtocolError, Conflict
 from controller.marketplace.client import MarketplaceClient, OrderOwner, PlaceOutcome
 from controller.marketplace.models import OrderType
-from tests.marketplace.fakeapi import FakeApi, subscription
+from tests.marketplace.fakeapi import FakeApi
 
 ATTRS = {"placedBy": "subctl", "specSource": "specs/acme.yaml:12"}
 CANCEL_ATTRS = {**ATTRS, "cancellationReason": "Customer moved to another provider"}
 
 
-@pytest.fixture(autouse=True)
-def _seed(api: FakeApi) -> None:
-    api.add_subscriptions(
-        subscription("1000177"),
-        subscription("1000178"),
-        subscription("1000202", customer="1000310"),
-    )
-
-
-def _orders_for(api: FakeApi, sid: str) -> list[dict[str, Any]]:
-    return [o for o in api.orders.values() if o["subscriptionId"] == sid]
+pytestmark = pytest.mark.usefixtures("three_subscriptions")
 
 
 def _foreign_open_cancellation(api: FakeApi) -> dict[str, Any]:
@@ -144,7 +134,7 @@ async def test_lost_renewal_without_findable_request_id_is_never_posted_again(
         )
     assert "requestId" in str(info.value)
     assert client.calls["POST /orders"] == 1
-    assert len(_orders_for(api, "1000177")) == 1
+    assert len(api.orders_of("1000177")) == 1
 
 
 @pytest.mark.anyio
@@ -161,7 +151,7 @@ async def test_lost_cancellation_without_request_id_names_the_candidate(
             subscription_id="1000178",
             attributes=CANCEL_ATTRS,
         )
-    (created,) = _orders_for(api, "1000178")
+    (created,) = api.orders_of("1000178")
     assert created["id"] in str(info.value)
     assert client.calls["POST /orders"] == 1
 
@@ -178,7 +168,7 @@ async def test_lost_answer_with_attributes_only_on_the_order_itself_is_found(
     )
     assert result.outcome is PlaceOutcome.FOUND_AFTER_UNKNOWN_OUTCOME
     assert client.calls["POST /orders"] == 1
-    assert len(_orders_for(api, "1000177")) == 1
+    assert len(api.orders_of("1000177")) == 1
 
 
 @pytest.mark.anyio

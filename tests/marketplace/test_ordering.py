@@ -19,17 +19,7 @@ ATTRS = {"placedBy": "subctl", "specSource": "specs/acme.yaml:12", "revision": "
 CANCEL_ATTRS = {**ATTRS, "cancellationReason": "Customer moved to another provider"}
 
 
-@pytest.fixture(autouse=True)
-def _seed(api: FakeApi) -> None:
-    api.add_subscriptions(
-        subscription("1000177"),
-        subscription("1000178"),
-        subscription("1000202", customer="1000310"),
-    )
-
-
-def _orders_for(api: FakeApi, sid: str) -> list[dict[str, Any]]:
-    return [o for o in api.orders.values() if o["subscriptionId"] == sid]
+pytestmark = pytest.mark.usefixtures("three_subscriptions")
 
 
 async def _renew(client: MarketplaceClient, sid: str = "1000177") -> Any:
@@ -76,7 +66,7 @@ async def test_lost_answer_after_commit_is_found_not_repeated(
     result = await _renew(client)
     assert result.outcome is PlaceOutcome.FOUND_AFTER_UNKNOWN_OUTCOME
     assert result.order.attributes["requestId"] == result.request_id
-    assert len(_orders_for(api, "1000177")) == 1
+    assert len(api.orders_of("1000177")) == 1
     assert client.calls["POST /orders"] == 1
     # The renewal moved the term exactly once.
     assert api.subscriptions["1000177"]["expirationDate"] == "2028-01-31"
@@ -98,7 +88,7 @@ async def test_every_post_committed_then_502_still_one_order(
     )
     assert result.outcome is PlaceOutcome.FOUND_AFTER_UNKNOWN_OUTCOME
     for sid in ("1000177", "1000178", "1000202"):
-        assert len(_orders_for(api, sid)) == 1
+        assert len(api.orders_of(sid)) == 1
     assert client.calls["POST /orders"] == 3
 
 
@@ -111,7 +101,7 @@ async def test_failure_before_commit_posts_again_after_reread(
     result = await _renew(client)
     assert result.outcome is PlaceOutcome.CREATED
     assert result.posts == 2
-    assert len(_orders_for(api, "1000177")) == 1
+    assert len(api.orders_of("1000177")) == 1
     # The baseline before the first POST, and the re-read between the two POSTs (which
     # also reads the expiry: the renewal is re-posted only if nothing moved).
     assert client.calls["GET /orders"] == 2
@@ -140,7 +130,7 @@ async def test_gives_up_after_bounded_posts_with_none_created(
         await _renew(client)
     assert info.value.retryable
     assert client.calls["POST /orders"] == client.settings.order_post_attempts == 3
-    assert _orders_for(api, "1000177") == []
+    assert api.orders_of("1000177") == []
 
 
 @pytest.mark.anyio
@@ -152,7 +142,7 @@ async def test_unknown_outcome_and_failing_reread_never_posts_again(
     with pytest.raises(ApiUnavailable, match="outcome of POST /orders unknown"):
         await _renew(client)
     assert client.calls["POST /orders"] == 1
-    assert len(_orders_for(api, "1000177")) == 1
+    assert len(api.orders_of("1000177")) == 1
 
 
 @pytest.mark.anyio
@@ -176,7 +166,7 @@ async def test_open_order_elsewhere_is_returned_as_already_open(
     assert result.outcome is PlaceOutcome.ALREADY_OPEN
     assert result.already_existed
     assert result.order.id == existing["id"]
-    assert len(_orders_for(api, "1000202")) == 1
+    assert len(api.orders_of("1000202")) == 1
 
 
 @pytest.mark.anyio
@@ -196,7 +186,7 @@ async def test_conflict_after_our_own_lost_commit_is_ours(
     )
     assert result.outcome is PlaceOutcome.FOUND_AFTER_UNKNOWN_OUTCOME
     assert client.calls["POST /orders"] == 2
-    assert len(_orders_for(api, "1000178")) == 1
+    assert len(api.orders_of("1000178")) == 1
 
 
 @pytest.mark.anyio
@@ -277,7 +267,7 @@ async def test_random_fault_sequences_never_duplicate(
             result = await _renew(client, sid)
         except ApiError:
             result = None
-        orders = _orders_for(api, sid)
+        orders = api.orders_of(sid)
         assert len(orders) <= 1, f"duplicate orders for {sid}: {orders}"
         if result is not None:
             assert [o["id"] for o in orders] == [result.order.id]
