@@ -8,6 +8,7 @@ state the planner reads. Models are frozen and reject unknown fields.
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -23,6 +24,7 @@ from pydantic import (
 from pydantic.dataclasses import dataclass as pydantic_dataclass
 
 from controller.ids import DIGITS_PATTERN as _DIGITS_PATTERN
+from controller.spec.crossfield import broken_rules
 
 API_VERSION = "subctl/v1"
 KIND = "SubscriptionSet"
@@ -183,22 +185,11 @@ class DesiredSubscription:
 
     @model_validator(mode="after")
     def _state_rules(self) -> DesiredSubscription:
-        # The loader reports these with positions first; this is the last line of
-        # defence so that no invalid DesiredSubscription can exist at all.
-        if self.state == "active":
-            if self.autoRenew is None:
-                raise ValueError("state active needs autoRenew")
-            if self.cancellation is not None:
-                raise ValueError("state active forbids cancellation")
-        else:
-            if self.cancellation is None:
-                raise ValueError("state cancelled needs cancellation.reason")
-            if self.autoRenew:
-                raise ValueError("state cancelled forbids autoRenew: true")
-            if self.renewThrough is not None:
-                raise ValueError("state cancelled forbids renewThrough")
-            if self.protected:
-                raise ValueError("protected: true cannot be combined with state cancelled")
+        # The loader reports these with positions first (rules.py); this is the last
+        # line of defence so that no invalid DesiredSubscription can exist at all.
+        broken = broken_rules(partial(getattr, self))
+        if broken:
+            raise ValueError(broken[0].message)
         return self
 
 

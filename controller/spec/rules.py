@@ -2,9 +2,9 @@
 
 Spec stage, after the models have checked types: for each entry, ``defaults`` are
 merged in (a field the entry sets wins, even when it sets it to null) and the rules
-of DESIGN.md section 3 that join several fields are checked, each problem located at
-the field that breaks it (or at the entry when the field comes from ``defaults``).
-What passes becomes a ``DesiredSubscription``.
+of DESIGN.md section 3 that join several fields (the table in ``crossfield.py``) are
+checked, each problem located at the field that breaks it (or at the entry when the
+field comes from ``defaults``). What passes becomes a ``DesiredSubscription``.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from controller.errors import SpecProblem
+from controller.spec.crossfield import broken_rules
 from controller.spec.messages import field_path
 from controller.spec.models import Defaults, DesiredSubscription, SubscriptionEntry
 from controller.spec.yamlpos import Document, Loc
@@ -39,40 +40,7 @@ class _Entry:
 
 
 def _rules(entry: _Entry) -> list[SpecProblem]:
-    fields = entry.fields
-    state = fields.get("state")
-    if state is None:
-        return [entry.problem("state", "missing required field 'state' (active or cancelled)")]
-    problems: list[SpecProblem] = []
-    if state == "active":
-        if fields.get("autoRenew") is None:
-            problems.append(entry.problem("state", "state active needs autoRenew (true or false)"))
-        if fields.get("cancellation") is not None:
-            problems.append(
-                entry.problem(
-                    "cancellation",
-                    "state active forbids cancellation (remove it, or set state: cancelled)",
-                )
-            )
-        return problems
-    if fields.get("cancellation") is None:
-        problems.append(entry.problem("state", "state cancelled needs cancellation.reason"))
-    if fields.get("autoRenew") is True:
-        problems.append(
-            entry.problem("autoRenew", "autoRenew: true is not allowed with state cancelled")
-        )
-    if fields.get("renewThrough") is not None:
-        problems.append(
-            entry.problem("renewThrough", "renewThrough is not allowed with state cancelled")
-        )
-    if fields.get("protected") is True:
-        problems.append(
-            entry.problem(
-                "protected",
-                "protected: true forbids state cancelled (remove protected to cancel it)",
-            )
-        )
-    return problems
+    return [entry.problem(rule.at, rule.message) for rule in broken_rules(entry.fields.get)]
 
 
 def _merged(defaults: Defaults | None, item: SubscriptionEntry) -> dict[str, Any]:
