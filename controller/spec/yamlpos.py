@@ -1,15 +1,16 @@
 """Safe YAML reading that keeps the line and column of every value.
 
-First step of the spec stage: bytes of one file -> plain Python documents plus a
-position map, or located problems. ``loader.py`` validates the documents and uses
-the map to put ``path:line:col`` on every message.
+First step of the spec stage: the text of one file (``textfile.py`` reads and checks
+the bytes) -> plain Python documents plus a position map, or located problems.
+``loader.py`` validates the documents and uses the map to put ``path:line:col`` on
+every message.
 
 libyaml (``CSafeLoader``) composes the node graph in C; we construct the values
 ourselves so that we can refuse what safe loading alone does not: duplicate keys,
-any tag outside plain YAML, merge keys, alias bombs, deep nesting, big or binary
-files. Scalars follow YAML 1.2 where YAML 1.1 surprises people: only true/false are
-booleans (``yes`` stays a string and is reported as such) and a decimal with a
-leading zero is not read as octal.
+any tag outside plain YAML, merge keys, alias bombs, deep nesting (big or binary
+files never get this far). Scalars follow YAML 1.2 where YAML 1.1 surprises people:
+only true/false are booleans (``yes`` stays a string and is reported as such) and a
+decimal with a leading zero is not read as octal.
 """
 
 from __future__ import annotations
@@ -26,13 +27,13 @@ from yaml.resolver import Resolver
 from controller.errors import SpecProblem
 from controller.ids import is_digits
 from controller.safetext import CONTROL_BUT_LAYOUT
+from controller.spec.textfile import read_text
 
 try:
     from yaml import CSafeLoader as _Loader
 except ImportError:  # pragma: no cover - PyYAML built without libyaml
     from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
-MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_DEPTH = 32
 # Aliases may repeat small blocks (a shared cancellation reason); aliases that add
 # more than this many times the document's own size plus slack, or more than the
@@ -57,7 +58,6 @@ _SEQ, _MAP, _MERGE = _T + "seq", _T + "map", _T + "merge"
 _SCALAR_TAGS = frozenset({_STR, _INT, _FLOAT, _BOOL, _NULL, _TIME})
 _TRUE = frozenset({"true", "True", "TRUE"})
 _FALSE = frozenset({"false", "False", "FALSE"})
-_BOM = b"\xef\xbb\xbf"
 # C0 controls but tab and newline, DEL, C1 controls, and the bidi overrides/isolates
 # that make text display differently from what it is ("trojan source").
 _CONTROL = CONTROL_BUT_LAYOUT
@@ -294,41 +294,6 @@ class _Builder:
         self.problems.append(SpecProblem(self.path, line, col, message))
 
 
-def _read_text(file: Path, display: str) -> tuple[str | None, SpecProblem | None]:
-    def whole(message: str) -> tuple[None, SpecProblem]:
-        return None, SpecProblem(display, 1, 1, message)
-
-    try:
-        size = file.stat().st_size
-        if size > MAX_FILE_BYTES:
-            return whole(f"file is {size / 1048576:.1f} MiB, over the 5 MiB limit; refused")
-        with file.open("rb") as handle:
-            data = handle.read(MAX_FILE_BYTES + 1)
-    except OSError as err:
-        return whole(f"cannot read file: {err.strerror or err}")
-    if len(data) > MAX_FILE_BYTES:  # grew since stat
-        return whole("file is over the 5 MiB limit; refused")
-    nul = data.find(b"\x00")
-    if nul >= 0:
-        line, col = _byte_pos(data, nul)
-        return None, SpecProblem(
-            display, line, col, "NUL byte: binary (or UTF-16) file, not UTF-8 YAML text"
-        )
-    if data.startswith(_BOM):
-        data = data[len(_BOM) :]
-    try:
-        return data.decode("utf-8"), None
-    except UnicodeDecodeError as err:
-        line, col = _byte_pos(data, err.start)
-        bad = data[err.start]
-        return None, SpecProblem(display, line, col, f"not UTF-8 text (byte 0x{bad:02x})")
-
-
-def _byte_pos(data: bytes, offset: int) -> Pos:
-    line_start = data.rfind(b"\n", 0, offset) + 1
-    return data.count(b"\n", 0, offset) + 1, offset - line_start + 1
-
-
 def _yaml_problem(display: str, text: str, err: yaml.YAMLError) -> SpecProblem:
     if isinstance(err, yaml.MarkedYAMLError) and err.problem_mark is not None:
         mark = err.problem_mark
@@ -348,7 +313,7 @@ def _yaml_problem(display: str, text: str, err: yaml.YAMLError) -> SpecProblem:
 
 def read_documents(file: Path, display: str) -> tuple[list[Document], list[SpecProblem]]:
     """Read every document of one spec file; problems are located, never raised."""
-    text, problem = _read_text(file, display)
+    text, problem = read_text(file, display)
     if text is None:
         return [], [problem] if problem else []
     documents: list[Document] = []
@@ -403,4 +368,4 @@ def _document(node: Node, display: str, number: int) -> tuple[Document | None, l
     return Document(display, number, data, builder.positions), builder.problems
 
 
-__all__ = ["MAX_DEPTH", "MAX_FILE_BYTES", "Document", "Loc", "Positions", "read_documents"]
+__all__ = ["MAX_DEPTH", "Document", "Loc", "Positions", "read_documents"]

@@ -10,7 +10,7 @@ import pytest
 
 from controller.spec.files import discover
 from controller.spec.loader import check_specs
-from controller.spec.yamlpos import MAX_FILE_BYTES
+from controller.spec.textfile import MAX_FILE_BYTES
 
 GOOD = (
     "apiVersion: subctl/v1\nkind: SubscriptionSet\nmetadata:\n  name: {name}\n"
