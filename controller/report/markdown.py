@@ -15,10 +15,9 @@ from dataclasses import dataclass, field
 
 from controller.plan.model import Plan
 from controller.plan.outcome import ApplyResult
+from controller.report.applysections import apply_count_parts, apply_sections
 from controller.report.sections import (
     Section,
-    apply_count_parts,
-    apply_sections,
     blank_repeats,
     count_parts,
     nothing_to_do,

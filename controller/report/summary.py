@@ -13,7 +13,8 @@ from typing import Any
 
 from controller.plan.model import FORMAT_VERSION, Action, Plan
 from controller.plan.outcome import ApplyResult
-from controller.report.sections import apply_counts, unpriced_renewals
+from controller.report.applysections import apply_counts
+from controller.report.sections import unpriced_renewals
 
 
 def _issues(plan_or_result: Plan | ApplyResult) -> list[dict[str, str]]:

@@ -18,14 +18,16 @@ from rich.text import Text
 
 from controller.plan.model import Plan
 from controller.plan.outcome import ApplyResult
-from controller.report.fit import column_needs, fits, is_free, stacked
-from controller.report.sections import (
-    PARTIAL,
-    Section,
+from controller.report.applysections import (
     apply_count_parts,
     apply_counts,
     apply_header_line,
     apply_sections,
+)
+from controller.report.fit import column_needs, fits, is_free, stacked
+from controller.report.sections import (
+    PARTIAL,
+    Section,
     blank_repeats,
     count_parts,
     header_line,
