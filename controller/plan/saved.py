@@ -12,7 +12,10 @@ declared) cannot match a fresh plan, and a plan made against server A is refused
 
 from __future__ import annotations
 
-from controller.plan.model import Plan, Refusal, RefusalKind, Step
+from controller.plan.model import Plan, Refusal, RefusalKind, Step, SubscriptionPlan
+from controller.plan.stalediff import differences
+
+MAX_DIFFERENCES = 3  # shown in a stale-plan refusal; the rest is "..."
 
 StepKey = tuple[object, ...]
 
@@ -75,5 +78,23 @@ def check_fresh(saved: Plan, fresh: Plan) -> Refusal | None:
     return Refusal(
         kind=RefusalKind.STALE_PLAN,
         message=f"stale plan: the steps for {shown} are not what a fresh plan would do now "
-        "(live state or the plan file changed since it was made); plan again",
+        "(live state or the plan file changed since it was made); plan again"
+        + _what_differs(differ, saved_subs, fresh_subs),
     )
+
+
+def _what_differs(
+    differ: list[str],
+    saved_subs: dict[str, SubscriptionPlan],
+    fresh_subs: dict[str, SubscriptionPlan],
+) -> str:
+    """The first few differences, so that nobody has to diff two plan files to see why."""
+    found: list[str] = []
+    for sub_id in differ:
+        found += differences(sub_id, saved_subs.get(sub_id), fresh_subs.get(sub_id))
+        if len(found) > MAX_DIFFERENCES:
+            break
+    if not found:
+        return ""
+    more = "; ..." if len(found) > MAX_DIFFERENCES else ""
+    return " (what differs: " + "; ".join(found[:MAX_DIFFERENCES]) + more + ")"
