@@ -12,6 +12,7 @@ import json
 import sqlite3
 from typing import Any
 
+from controller.ids import is_digits
 from controller.sandbox import render, rules
 
 FIRST_ORDER_ID = 5000001
@@ -95,8 +96,22 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+# Ids are SQLite integers: the API's digits rule (controller/ids.py), and at most 18
+# digits so that every id fits in 64 bits.
+MAX_ID_DIGITS = 18
+
+
+def is_entity_id(text: str) -> bool:
+    """The one id rule of the sandbox, for seed files and request paths alike.
+
+    Not ``str.isdigit``: that also accepts "²" (which ``int`` then refuses: a 500) and
+    Arabic-Indic digits (U+0661 U+0660 ..., which ``int`` reads as 1000177: another id).
+    """
+    return is_digits(text) and len(text) <= MAX_ID_DIGITS
+
+
 def entity_id(text: str) -> int | None:
-    return int(text) if text.isdigit() and len(text) <= 18 else None
+    return int(text) if is_entity_id(text) else None
 
 
 def insert_order(

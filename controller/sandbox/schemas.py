@@ -27,7 +27,7 @@ from pydantic import (
     model_validator,
 )
 
-from controller.sandbox import rules
+from controller.sandbox import db, rules
 from controller.sandbox.published import (
     ORDER_DETAILED_FIELDS,
     PERIOD_TYPES,
@@ -43,7 +43,7 @@ def _digits(value: object) -> object:
     # Seed files written by hand often carry bare numbers for ids; API ids are strings.
     if isinstance(value, int) and not isinstance(value, bool):
         value = str(value)
-    if not isinstance(value, str) or not value.isdigit() or len(value) > 18:
+    if not isinstance(value, str) or not db.is_entity_id(value):
         raise ValueError("must be a string of digits")
     return value
 

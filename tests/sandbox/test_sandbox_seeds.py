@@ -166,6 +166,7 @@ async def test_uncountable_periods_seed_but_cannot_renew(tmp_path: Path, clock: 
         ({"subscriptions": [{**FULL_SUBSCRIPTION, "extra": {"x": 1}}]}, "extra"),
         ({"orders": [{**FULL_ORDER, "extra": {}}]}, "extra"),
         ({"subscriptions": [{**FULL_SUBSCRIPTION, "customerId": ""}]}, "customerId"),
+        ({"subscriptions": [{**FULL_SUBSCRIPTION, "id": "\u0661\u0662\u0663"}]}, "id"),
         ({"subscriptions": [{**FULL_SUBSCRIPTION, "status": "gone"}]}, "status"),
         ({"orders": [{**FULL_ORDER, "subscriptionid": "1"}]}, "subscriptionid"),
         ({"orders": [{**FULL_ORDER, "statusCode": "ZZ"}]}, "statusCode"),

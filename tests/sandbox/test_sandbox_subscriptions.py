@@ -86,6 +86,15 @@ async def test_missing_subscription_is_400_no_entity(api: Api, sub_id: str) -> N
     assert patch.json()["message"] == "No entity has been found"
 
 
+@pytest.mark.parametrize("sub_id", ["\u00b2", "\u0661\u0660\u0660\u0660\u0661\u0667\u0667"])
+async def test_only_ascii_digits_name_a_subscription(api: Api, sub_id: str) -> None:
+    # "²" passes str.isdigit but not int() (was a 500); Arabic-Indic digits pass both and
+    # were read as 1000177, so another spelling reached a real subscription.
+    response = await api.get(f"/subscriptions/{sub_id}")
+    assert_error(response, 400, f"/subscriptions/{sub_id}")
+    assert response.json()["message"] == "No entity has been found"
+
+
 async def test_patch_renewal_status(api: Api, clock: FakeClock) -> None:
     clock.advance(86400 * 3)
     response = await api.patch("/subscriptions/1000179", {"renewalStatus": True})
