@@ -196,6 +196,28 @@ def _base(plan: Plan, command: str) -> dict[str, Any]:
     }
 
 
+def _lists(
+    plan: Plan,
+    errors: list[dict[str, Any]],
+    refused: Sequence[str],
+    reverted: list[dict[str, Any]],
+    stuck: list[dict[str, Any]],
+    due: list[dict[str, Any]],
+    warn_days: int,
+) -> dict[str, Any]:
+    """The lists of an apply's and a plan's document, capped, in the documented order."""
+    observed = [{"subscriptionId": d.subscriptionId, "source": d.source} for d in plan.drift]
+    return {
+        "errors": _capped(errors),
+        "guardRefusals": list(refused),
+        "driftReverted": _capped(reverted),
+        "driftObserved": _capped(observed),
+        "stuck": _capped(stuck),
+        "renewalsDue": _capped(due),
+        "warnDays": warn_days,
+    }
+
+
 def from_apply(
     result: ApplyResult,
     *,
@@ -253,15 +275,7 @@ def from_apply(
                 "renewalsDue": len(due),
                 "unmanaged": plan.unmanagedCount,
             },
-            "errors": _capped(errors),
-            "guardRefusals": list(refused),
-            "driftReverted": _capped(reverted),
-            "driftObserved": _capped(
-                [{"subscriptionId": d.subscriptionId, "source": d.source} for d in plan.drift]
-            ),
-            "stuck": _capped(stuck),
-            "renewalsDue": _capped(due),
-            "warnDays": warn_days,
+            **_lists(plan, errors, refused, reverted, stuck, due, warn_days),
             "spent": spent,
             "spentFrom": spent_from,
             "stillProcessing": list(result.stillProcessing),
@@ -298,15 +312,7 @@ def from_plan(
                 "renewalsDue": len(due),
                 "unmanaged": plan.unmanagedCount,
             },
-            "errors": _capped(errors),
-            "guardRefusals": list(refused),
-            "driftReverted": [],
-            "driftObserved": _capped(
-                [{"subscriptionId": d.subscriptionId, "source": d.source} for d in plan.drift]
-            ),
-            "stuck": _capped(stuck),
-            "renewalsDue": _capped(due),
-            "warnDays": warn_days,
+            **_lists(plan, errors, refused, [], stuck, due, warn_days),
             "spent": {},
             "planned": dict(plan.totals.cost),
             "stillProcessing": [],
