@@ -13,11 +13,15 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
+from collections.abc import Container
 from dataclasses import dataclass
 from typing import Any
 
 from controller.sandbox.problems import iso_timestamp
 from controller.sandbox.published import ORDER_FIELDS, SUBSCRIPTION_FIELDS
+
+# The published ``Order`` list item has no subscriptionId; attributes are optional.
+_ORDER_LIST_FIELDS = frozenset(ORDER_FIELDS) - {"attributes"}
 
 
 @dataclass(frozen=True)
@@ -64,6 +68,13 @@ def naive_timestamp(moment: dt.datetime, *, spaced: bool) -> str:
     )
 
 
+def _shaped(body: dict[str, Any], shape: Shape, list_fields: Container[str]) -> dict[str, Any]:
+    """``body`` without its nulls, cut to the published list-item fields in a minimal list."""
+    if shape.minimal and shape.list_item:
+        return {k: v for k, v in body.items() if k in list_fields and v is not None}
+    return {k: v for k, v in body.items() if v is not None}
+
+
 def subscription(row: sqlite3.Row, shape: Shape = FULL) -> dict[str, Any]:
     body: dict[str, Any] = {
         **_extra(row),
@@ -81,9 +92,7 @@ def subscription(row: sqlite3.Row, shape: Shape = FULL) -> dict[str, Any]:
         "totalPrice": _money(row["price_amount"], row["price_currency"]),
         "attributes": json.loads(row["attributes"]),
     }
-    if shape.minimal and shape.list_item:
-        body = {k: v for k, v in body.items() if k in SUBSCRIPTION_FIELDS}
-    return {k: v for k, v in body.items() if v is not None}
+    return _shaped(body, shape, SUBSCRIPTION_FIELDS)
 
 
 def order(row: sqlite3.Row, shape: Shape = FULL) -> dict[str, Any]:
@@ -107,7 +116,4 @@ def order(row: sqlite3.Row, shape: Shape = FULL) -> dict[str, Any]:
         "attributes": json.loads(row["attributes"]),
         "total": _money(row["total_amount"], row["total_currency"]),
     }
-    if shape.minimal and shape.list_item:
-        # The published ``Order`` list item has no subscriptionId; attributes are optional.
-        body = {k: v for k, v in body.items() if k in ORDER_FIELDS and k != "attributes"}
-    return {k: v for k, v in body.items() if v is not None}
+    return _shaped(body, shape, _ORDER_LIST_FIELDS)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal, InvalidOperation
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
     BaseModel,
@@ -147,7 +147,7 @@ class SeedPeriod(_Seed):
 
 
 def _split_published(
-    raw: object, published: dict[str, str], modelled: frozenset[str], what: str
+    raw: object, published: dict[str, str], what: str, *, modelled: frozenset[str]
 ) -> object:
     """Move the published fields the sandbox does not model into ``extra``.
 
@@ -173,7 +173,22 @@ def _split_published(
     return kept
 
 
-class SeedSubscription(_Seed):
+class _PublishedSeed(_Seed):
+    """A seed object in the API's own shape (a GET dump): the published fields it does
+    not model are kept in its ``extra`` field (``_split_published``)."""
+
+    _published: ClassVar[tuple[dict[str, str], str]]  # the published fields, schema name
+
+    @model_validator(mode="before")
+    @classmethod
+    def _split(cls, raw: object) -> object:
+        modelled = frozenset(cls.model_fields) - {"extra"}
+        return _split_published(raw, *cls._published, modelled=modelled)
+
+
+class SeedSubscription(_PublishedSeed):
+    _published = (SUBSCRIPTION_DETAILED_FIELDS, "SubscriptionDetailed")
+
     id: Digits
     name: str = ""
     customerId: CustomerId
@@ -190,14 +205,10 @@ class SeedSubscription(_Seed):
     # The published fields the sandbox keeps without modelling them (billingModel, ...).
     extra: dict[str, Any] = Field(default_factory=dict)
 
-    @model_validator(mode="before")
-    @classmethod
-    def _published(cls, raw: object) -> object:
-        modelled = frozenset(cls.model_fields) - {"extra"}
-        return _split_published(raw, SUBSCRIPTION_DETAILED_FIELDS, modelled, "SubscriptionDetailed")
 
+class SeedOrder(_PublishedSeed):
+    _published = (ORDER_DETAILED_FIELDS, "OrderDetailed")
 
-class SeedOrder(_Seed):
     id: Digits | None = None
     orderNumber: str | None = Field(default=None, pattern=r"^SO\d{6,12}$")
     type: OrderType
@@ -212,12 +223,6 @@ class SeedOrder(_Seed):
     attributes: dict[str, str] = Field(default_factory=dict)
     total: SeedMoney | None = None
     extra: dict[str, Any] = Field(default_factory=dict)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _published(cls, raw: object) -> object:
-        modelled = frozenset(cls.model_fields) - {"extra"}
-        return _split_published(raw, ORDER_DETAILED_FIELDS, modelled, "OrderDetailed")
 
     @model_validator(mode="after")
     def _state(self) -> SeedOrder:
