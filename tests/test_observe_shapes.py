@@ -123,25 +123,13 @@ async def test_open_orders_without_subscription_id_in_lists_are_still_seen(
     api = FakeApi(FakeClock())
     api.lists_omit = True
     api.add_subscriptions(subscription("1"), subscription("2"), subscription("3"))
-    pending = api.add_order(
-        type="cancellation",
-        customerId="1000275",
-        subscriptionId="1",
-        status="submitted",
-        statusCode="PA",
-        attributes={"placedBy": "subctl", "cancellationReason": "moved"},
+    pending = api.add_pending_cancellation(
+        "1", attributes={"placedBy": "subctl", "cancellationReason": "moved"}
     )
     renewing = api.add_order(
         type="renewal", customerId="1000275", subscriptionId="2", status="processing"
     )
-    portal = api.add_order(
-        type="cancellation",
-        customerId="1000275",
-        subscriptionId="3",
-        status="submitted",
-        statusCode="PA",
-        attributes={"placedBy": "portal"},
-    )
+    portal = api.add_pending_cancellation("3", attributes={"placedBy": "portal"})
     plan = await _plan(
         api,
         tmp_path,
@@ -216,14 +204,7 @@ async def test_export_skips_an_invalid_item_and_sees_open_cancellations(tmp_path
     api = FakeApi(FakeClock())
     api.lists_omit = True
     api.add_subscriptions(subscription("1"), subscription("2", expirationDate=0))
-    api.add_order(
-        type="cancellation",
-        customerId="1000275",
-        subscriptionId="1",
-        status="submitted",
-        statusCode="PA",
-        attributes={"cancellationReason": "moved"},
-    )
+    api.add_pending_cancellation("1", attributes={"cancellationReason": "moved"})
     notes: list[str] = []
     async with httpx.AsyncClient(transport=api.transport()) as http:
         subs, orders = await read_live(make_client(http, api.clock), None, notes)

@@ -128,13 +128,8 @@ async def test_conflict_pointing_at_another_customers_order_approves_nothing(
 ) -> None:
     api = FakeApi(FakeClock())
     api.add_subscriptions(subscription("1"), subscription("2", customer="1000310"))
-    foreign = api.add_order(
-        type="cancellation",
-        customerId="1000310",
-        subscriptionId="2",
-        status="submitted",
-        statusCode="PA",
-        attributes={"placedBy": "subctl"},
+    foreign = api.add_pending_cancellation(
+        "2", customer_id="1000310", attributes={"placedBy": "subctl"}
     )
     entry = {"id": "1", "state": "cancelled", "cancellation": {"reason": "moved away"}}
 

@@ -103,6 +103,20 @@ class FakeApi:
         self.orders[oid] = order
         return order
 
+    def add_pending_cancellation(
+        self, subscription_id: str, customer_id: str = "1000275", **fields: Any
+    ) -> dict[str, Any]:
+        """A cancellation order awaiting approval (submitted, PA), as the portal or subctl
+        leaves it; ``fields`` add to it (attributes, creationDate)."""
+        return self.add_order(
+            type="cancellation",
+            customerId=customer_id,
+            subscriptionId=subscription_id,
+            status="submitted",
+            statusCode="PA",
+            **fields,
+        )
+
     def script(self, key: str, *faults: Fault) -> None:
         self.faults[key].extend(faults)
 

@@ -24,13 +24,8 @@ pytestmark = pytest.mark.usefixtures("three_subscriptions")
 
 
 def _foreign_open_cancellation(api: FakeApi) -> dict[str, Any]:
-    return api.add_order(
-        type="cancellation",
-        customerId="1000310",
-        subscriptionId="1000202",
-        status="submitted",
-        statusCode="PA",
-        attributes={"placedBy": "subctl"},
+    return api.add_pending_cancellation(
+        "1000202", customer_id="1000310", attributes={"placedBy": "subctl"}
     )
 
 
@@ -60,14 +55,7 @@ async def test_conflict_pointing_at_another_customers_order_is_refused(
 async def test_conflict_finds_our_subscriptions_open_order_among_foreign_ones(
     api: FakeApi, client: MarketplaceClient
 ) -> None:
-    mine = api.add_order(
-        type="cancellation",
-        customerId="1000275",
-        subscriptionId="1000178",
-        status="submitted",
-        statusCode="PA",
-        creationDate="2026-11-01T09:00:00Z",
-    )
+    mine = api.add_pending_cancellation("1000178", creationDate="2026-11-01T09:00:00Z")
     foreign = _foreign_open_cancellation(api)
     foreign["creationDate"] = "2026-11-20T09:00:00Z"  # newer: listed first
     api.ignore_subscription_filter = True
@@ -108,13 +96,7 @@ async def test_approve_refuses_an_order_of_another_subscription(
     with pytest.raises(ApiProtocolError, match="nothing written"):
         await client.withdraw_order(foreign["id"], owner=owner)
     assert api.count("PATCH", f"/orders/{foreign['id']}") == 0
-    mine = api.add_order(
-        type="cancellation",
-        customerId="1000275",
-        subscriptionId="1000178",
-        status="submitted",
-        statusCode="PA",
-    )
+    mine = api.add_pending_cancellation("1000178")
     approved = await client.approve_order(mine["id"], owner=owner)
     assert approved.statusCode == "AP"
 

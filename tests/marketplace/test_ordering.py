@@ -149,13 +149,8 @@ async def test_unknown_outcome_and_failing_reread_never_posts_again(
 async def test_open_order_elsewhere_is_returned_as_already_open(
     api: FakeApi, client: MarketplaceClient
 ) -> None:
-    existing = api.add_order(
-        type="cancellation",
-        customerId="1000310",
-        subscriptionId="1000202",
-        status="submitted",
-        statusCode="PA",
-        attributes={"placedBy": "portal"},
+    existing = api.add_pending_cancellation(
+        "1000202", customer_id="1000310", attributes={"placedBy": "portal"}
     )
     result = await client.place_order(
         OrderType.CANCELLATION,
@@ -278,13 +273,7 @@ async def test_random_fault_sequences_never_duplicate(
 async def test_approve_after_lost_answer_is_success(
     api: FakeApi, client: MarketplaceClient
 ) -> None:
-    order = api.add_order(
-        type="cancellation",
-        customerId="1000275",
-        subscriptionId="1000178",
-        status="submitted",
-        statusCode="PA",
-    )
+    order = api.add_pending_cancellation("1000178")
     api.script("PATCH /orders/{id}", "committed-502")
     approved = await client.approve_order(order["id"])
     assert (approved.status, approved.statusCode) == ("processing", "AP")
@@ -293,13 +282,7 @@ async def test_approve_after_lost_answer_is_success(
 
 @pytest.mark.anyio
 async def test_withdraw_and_refused_transitions(api: FakeApi, client: MarketplaceClient) -> None:
-    order = api.add_order(
-        type="cancellation",
-        customerId="1000275",
-        subscriptionId="1000178",
-        status="submitted",
-        statusCode="PA",
-    )
+    order = api.add_pending_cancellation("1000178")
     withdrawn = await client.withdraw_order(order["id"])
     assert (withdrawn.status, withdrawn.statusCode) == ("cancelled", "CL")
     again = await client.withdraw_order(order["id"])  # idempotent
