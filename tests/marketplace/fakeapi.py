@@ -128,6 +128,21 @@ class FakeApi:
 
         return httpx.MockTransport(handle)
 
+    def counting_transport(self) -> tuple[httpx.MockTransport, dict[str, int]]:
+        """A slow transport (five checkpoints an answer, so requests overlap) and its
+        counts of requests in flight: ``now`` and the ``peak`` seen."""
+        in_flight = {"now": 0, "peak": 0}
+
+        async def slow(request: httpx.Request) -> httpx.Response:
+            in_flight["now"] += 1
+            in_flight["peak"] = max(in_flight["peak"], in_flight["now"])
+            for _ in range(5):
+                await anyio.lowlevel.checkpoint()
+            in_flight["now"] -= 1
+            return self.handle(request)
+
+        return httpx.MockTransport(slow), in_flight
+
     def count(self, method: str, path: str) -> int:
         return sum(
             1

@@ -71,17 +71,8 @@ async def test_client_listing_respects_max_rate(
 @pytest.mark.anyio
 async def test_concurrency_never_exceeds_the_limit(api: FakeApi, clock: FakeClock) -> None:
     api.add_subscriptions(subscription("1000177"))
-    in_flight = {"now": 0, "peak": 0}
-
-    async def slow(request: httpx.Request) -> httpx.Response:
-        in_flight["now"] += 1
-        in_flight["peak"] = max(in_flight["peak"], in_flight["now"])
-        for _ in range(5):
-            await anyio.lowlevel.checkpoint()
-        in_flight["now"] -= 1
-        return api.handle(request)
-
-    async with httpx.AsyncClient(transport=httpx.MockTransport(slow)) as http:
+    slow, in_flight = api.counting_transport()
+    async with httpx.AsyncClient(transport=slow) as http:
         client = make_client(http, clock, max_concurrency=3)
         async with anyio.create_task_group() as tg:
             for _ in range(20):

@@ -34,17 +34,8 @@ async def test_every_item_once_in_order_with_exactly_ceil_total_over_page_calls(
 @pytest.mark.anyio
 async def test_pages_after_the_first_are_in_flight_together(api: FakeApi, clock: FakeClock) -> None:
     _seed(api, 2_000)
-    in_flight = {"now": 0, "peak": 0}
-
-    async def slow(request: httpx.Request) -> httpx.Response:
-        in_flight["now"] += 1
-        in_flight["peak"] = max(in_flight["peak"], in_flight["now"])
-        for _ in range(5):
-            await anyio.lowlevel.checkpoint()
-        in_flight["now"] -= 1
-        return api.handle(request)
-
-    async with httpx.AsyncClient(transport=httpx.MockTransport(slow)) as http:
+    slow, in_flight = api.counting_transport()
+    async with httpx.AsyncClient(transport=slow) as http:
         client = make_client(http, clock, page_size=100, max_concurrency=4)
         assert len([s async for s in client.iter_subscriptions()]) == 2_000
     assert in_flight["peak"] == 4  # the window is the client's max_concurrency
