@@ -16,14 +16,13 @@ import pytest
 
 from controller.marketplace.client import MarketplaceClient
 from controller.marketplace.retry import set_testing
-from controller.marketplace.settings import Secret
 from controller.observe import observe_and_plan
 from controller.plan.inputs import PlanOptions
 from controller.plan.model import Action, IssueCode
 from controller.sandbox.embedded import embedded_transport
 from controller.spec.loader import load_specs
 from tests.e2e.harness import sub, write_specs
-from tests.marketplace.conftest import make_settings
+from tests.marketplace.conftest import make_settings, sandbox_settings
 
 
 @pytest.mark.anyio
@@ -48,12 +47,7 @@ async def test_failed_estimate_is_one_subscriptions_error(tmp_path: Path) -> Non
     set_testing(True)
     try:
         async with httpx.AsyncClient(transport=transport) as http:
-            settings = make_settings(
-                base_url="http://sandbox.invalid",
-                username="sandbox",
-                password=Secret("sandbox"),
-                subscription_key=Secret("sandbox-key"),
-            )
+            settings = sandbox_settings()
             client = MarketplaceClient(http, settings)
             plan = await observe_and_plan(
                 client, load_specs([str(specs)]), PlanOptions(now=dt.datetime.now(dt.UTC))
@@ -137,11 +131,7 @@ async def test_extra_reads_start_while_the_listing_goes_on(tmp_path: Path) -> No
     )
     recorder = _Recorder(embedded_transport(tmp_path / "db.sqlite", seed=seed))
     async with httpx.AsyncClient(transport=recorder) as http:
-        settings = make_settings(
-            base_url="http://sandbox.invalid",
-            username="sandbox",
-            password=Secret("sandbox"),
-            subscription_key=Secret("sandbox-key"),
+        settings = sandbox_settings(
             page_size=10,
             max_concurrency=1,  # one request at a time: the order sent is deterministic
         )

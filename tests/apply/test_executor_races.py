@@ -21,7 +21,6 @@ from controller.apply.journal import Journal
 from controller.marketplace.client import MarketplaceClient
 from controller.marketplace.models import OrderType
 from controller.marketplace.retry import set_testing
-from controller.marketplace.settings import ApiSettings, Secret
 from controller.observe import observe_and_plan
 from controller.plan.inputs import PlanOptions
 from controller.plan.model import Action, Plan
@@ -29,14 +28,9 @@ from controller.plan.outcome import Outcome
 from controller.sandbox.embedded import embedded_transport
 from controller.spec.loader import load_specs
 from tests.e2e.harness import sub, write_specs
+from tests.marketplace.conftest import sandbox_settings
 
-SETTINGS = ApiSettings(
-    base_url="http://sandbox.invalid",
-    username="sandbox",
-    password=Secret("sandbox"),
-    subscription_key=Secret("sandbox-key"),
-    max_rate=1000.0,
-)
+SETTINGS = sandbox_settings()
 
 
 @pytest.fixture

@@ -19,11 +19,11 @@ from controller.apply.journal import OUTCOME_INTERRUPTED, Journal, JournalError
 from controller.apply.run import ApplyOptions, apply
 from controller.marketplace.client import MarketplaceClient
 from controller.marketplace.retry import set_testing
-from controller.marketplace.settings import ApiSettings, Secret
 from controller.plan.inputs import PlanOptions
 from controller.sandbox.embedded import embedded_transport
 from controller.spec.loader import load_specs
 from tests.e2e.harness import sub, write_specs
+from tests.marketplace.conftest import sandbox_settings
 
 
 @pytest.mark.anyio
@@ -50,13 +50,7 @@ async def test_every_placement_line_names_its_request_id(tmp_path: Path) -> None
             {"id": "2", "state": "cancelled", "cancellation": {"reason": "moved away"}},
         ],
     )
-    settings = ApiSettings(
-        base_url="http://sandbox.invalid",
-        username="sandbox",
-        password=Secret("sandbox"),
-        subscription_key=Secret("sandbox-key"),
-        max_rate=1000.0,
-    )
+    settings = sandbox_settings()
     # Every order POST commits and then loses its answer: the order is found by re-reading.
     transport = embedded_transport(
         tmp_path / "db.sqlite",

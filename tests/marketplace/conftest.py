@@ -48,6 +48,18 @@ def make_settings(**overrides: Any) -> ApiSettings:
     return ApiSettings(**values)
 
 
+def sandbox_settings(**overrides: Any) -> ApiSettings:
+    """Settings with the sandbox's default credentials, for a client on its in-process
+    (embedded) transport; the URL is never dialled."""
+    sandbox: dict[str, Any] = {
+        "base_url": "http://sandbox.invalid",
+        "username": "sandbox",
+        "password": Secret("sandbox"),
+        "subscription_key": Secret("sandbox-key"),
+    }
+    return make_settings(**(sandbox | overrides))
+
+
 def make_client(http: httpx.AsyncClient, clock: FakeClock, **overrides: Any) -> MarketplaceClient:
     return MarketplaceClient(http, make_settings(**overrides), sleep=clock.sleep, clock=clock)
 

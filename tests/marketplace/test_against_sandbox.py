@@ -22,9 +22,10 @@ import pytest
 from controller.errors import ApiClientError, ApiError, NotFound, Unauthorized
 from controller.marketplace.client import MarketplaceClient, PlaceOutcome
 from controller.marketplace.models import OrderType, SubscriptionStatus
-from controller.marketplace.settings import ApiSettings, Secret
+from controller.marketplace.settings import Secret
 from controller.sandbox.clock import FakeClock as SandboxClock
 from controller.sandbox.embedded import embedded_transport
+from tests.marketplace.conftest import sandbox_settings
 from tests.marketplace.fakeapi import FakeClock
 
 DEMO_IDS = [
@@ -53,18 +54,6 @@ class LinkedClock(FakeClock):
         self.sandbox.advance(seconds)
 
 
-def _settings(**overrides: Any) -> ApiSettings:
-    values: dict[str, Any] = {
-        "base_url": "http://sandbox.invalid",
-        "username": "sandbox",
-        "password": Secret("sandbox"),
-        "subscription_key": Secret("sandbox-key"),
-        "max_rate": 1000.0,
-    }
-    values.update(overrides)
-    return ApiSettings(**values)
-
-
 @asynccontextmanager
 async def sandbox_client(
     *, seed: Path | None = None, settings: dict[str, Any] | None = None, **config: Any
@@ -74,7 +63,7 @@ async def sandbox_client(
     transport = embedded_transport(":memory:", seed=seed, clock=sandbox_clock, **config)
     async with httpx.AsyncClient(transport=transport) as http:
         client = MarketplaceClient(
-            http, _settings(**(settings or {})), sleep=clock.sleep, clock=clock
+            http, sandbox_settings(**(settings or {})), sleep=clock.sleep, clock=clock
         )
         yield client, clock
 
