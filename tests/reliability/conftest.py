@@ -1,4 +1,5 @@
-"""Fixtures for the reliability tests: a fast in-process client, figures for the docs."""
+"""Fixtures for the reliability tests: a fast in-process client, a served broken API,
+figures for the docs."""
 
 from __future__ import annotations
 
@@ -13,8 +14,17 @@ import pytest
 
 from controller.marketplace import retry
 from controller.marketplace.settings import ApiSettings
+from tests.reliability.broken_api import BrokenApi, serve
 
 Figures = Callable[..., None]
+
+
+@pytest.fixture(scope="module")
+def broken() -> Iterator[tuple[BrokenApi, str]]:
+    """A served BrokenApi (one per test module) and its URL: each test picks its mode."""
+    api = BrokenApi()
+    with serve(api) as url:
+        yield api, url
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ from __future__ import annotations
 import dataclasses
 import time
 import tracemalloc
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +30,7 @@ from controller.marketplace.client import MarketplaceClient, make_http_client
 from controller.marketplace.retry import set_testing
 from controller.marketplace.settings import ApiSettings, Secret
 from tests.e2e.harness import env_for, write_specs
-from tests.reliability.broken_api import ESCAPES, MODES, SLOW_ORDER, BrokenApi, serve
+from tests.reliability.broken_api import ESCAPES, MODES, SLOW_ORDER, BrokenApi
 
 EXPECTED: dict[str, type[ApiError]] = {
     "wrong-types": ApiProtocolError,
@@ -55,13 +54,6 @@ TIMEOUTS: dict[str, Any] = {
 
 # Listings whose only fault is one item outside the published enums (issue 12).
 PER_ITEM = frozenset({"unknown-enum", "orders-unknown-enum"})
-
-
-@pytest.fixture(scope="module")
-def broken() -> Iterator[tuple[BrokenApi, str]]:
-    api = BrokenApi()
-    with serve(api) as url:
-        yield api, url
 
 
 def _settings(url: str) -> ApiSettings:

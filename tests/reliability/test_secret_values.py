@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import logging
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -25,18 +24,10 @@ from tests.reliability.broken_api import (
     BAD_TOKEN_VALUE,
     ECHO_SECRETS,
     BrokenApi,
-    serve,
 )
 
 TOKEN = "t" * 40  # what broken_api issues
 BASIC = base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
-
-
-@pytest.fixture(scope="module")
-def broken() -> Iterator[tuple[BrokenApi, str]]:
-    api = BrokenApi()
-    with serve(api) as url:
-        yield api, url
 
 
 def _specs(tmp_path: Path) -> Path:
