@@ -15,7 +15,20 @@ from controller.sandbox.clock import FakeClock
 from controller.sandbox.embedded import open_store
 from controller.sandbox.schemas import OrderRequest
 from controller.sandbox.seed import SeedError, demo_seed, load_seed_file, seed_if_empty
-from controller.sandbox.store import Store
+from controller.sandbox.store import Page, Store
+
+
+def orders_page(store: Store, *, subscription_id: str | None = None, limit: int = 10) -> Page:
+    """``Store.list_orders`` with no other filter, from the first order."""
+    return store.list_orders(
+        subscription_id=subscription_id,
+        customer_id=None,
+        status=None,
+        status_code=None,
+        order_number=None,
+        offset=0,
+        limit=limit,
+    )
 
 
 def test_state_survives_a_restart(tmp_path: Path, clock: FakeClock) -> None:
@@ -186,15 +199,7 @@ def test_seeded_numbers_and_generated_ones_never_collide(tmp_path: Path, clock: 
     }
     store = Store(":memory:", clock)
     seed_if_empty(store, load_seed_file(write(tmp_path, data)))
-    orders, _ = store.list_orders(
-        subscription_id=None,
-        customer_id=None,
-        status=None,
-        status_code=None,
-        order_number=None,
-        offset=0,
-        limit=10,
-    )
+    orders, _ = orders_page(store)
     assert [o["orderNumber"] for o in orders] == ["SO000007", "SO000008"]
     store.close()
 
@@ -238,15 +243,7 @@ def test_fast_at_100k_subscriptions(tmp_path: Path, clock: FakeClock) -> None:
     for i in range(200):
         sub_id = str(2_000_000 + (i * 4_999) % n)
         store.get_subscription(sub_id)
-        store.list_orders(
-            subscription_id=sub_id,
-            customer_id=None,
-            status=None,
-            status_code=None,
-            order_number=None,
-            offset=0,
-            limit=10,
-        )
+        orders_page(store, subscription_id=sub_id)
         store.list_subscriptions(customer_id=str(3_000_000 + i), status=None, offset=0, limit=10)
     per_request = (time.perf_counter() - started) / 600
     _, everything = store.list_subscriptions(customer_id=None, status=None, offset=0, limit=10)
@@ -293,15 +290,7 @@ def test_two_stores_on_one_file_serialise_their_writes(tmp_path: Path, clock: Fa
         assert failures == []
         # 160 renewals of a monthly subscription from 2026-12-15: 160 months later.
         assert stores[0].get_subscription("1000178")["expirationDate"] == "2040-04-15"
-        _, total = stores[1].list_orders(
-            subscription_id="1000178",
-            customer_id=None,
-            status=None,
-            status_code=None,
-            order_number=None,
-            offset=0,
-            limit=1,
-        )
+        _, total = orders_page(stores[1], subscription_id="1000178", limit=1)
         assert total == 160
     finally:
         for store in stores:
