@@ -16,7 +16,7 @@ from typing import Any
 
 import click
 
-from controller.clirun import setup_logging
+from controller.errorhandler import setup_logging
 
 _AFTER = " Also accepted before the command."
 
