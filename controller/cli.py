@@ -18,7 +18,6 @@ import click
 from controller import __version__
 from controller.cliglobal import add_global_options
 from controller.clioptions import (
-    FILE,
     GUARDS,
     SHARED,
     SPEC_PATHS,
@@ -27,6 +26,7 @@ from controller.clioptions import (
     connection,
     options,
     planning_values,
+    text_or_json,
 )
 from controller.commands.options import Connection
 from controller.durations import parse_duration
@@ -90,14 +90,7 @@ def main(
 
 @main.command()
 @click.argument("paths", nargs=-1, required=True)
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="text: problems on stderr, a summary; json: one object on stdout.",
-)
+@text_or_json("text: problems on stderr, a summary; json: one object on stdout.")
 def validate(paths: tuple[str, ...], fmt: str) -> None:
     """Check spec files (YAML) and directories of them; exit 0 valid, 1 invalid."""
     from controller.commands.validate import validate as command  # noqa: PLC0415
@@ -115,18 +108,7 @@ def schema() -> None:
 
 @main.command()
 @SPEC_PATHS
-@options(*SHARED, *TARGETING)
-@click.option(
-    "--out",
-    type=FILE,
-    help="Save the plan (JSON, with live-state fingerprints) for apply --plan.",
-)
-@click.option(
-    "--detailed-exitcode",
-    is_flag=True,
-    help="Exit 0 with no changes, 2 with changes, 3 if apply would refuse, 1 on errors.",
-)
-@options(*GUARDS)
+@options(*SHARED, *TARGETING, "out", "detailed-exitcode", *GUARDS)
 @click.pass_context
 def plan(ctx: click.Context, /, out: Path | None, detailed_exitcode: bool, **params: Any) -> None:
     """Show what apply would change: exit 0 ok, 2 changes (--detailed-exitcode), 1 error."""
@@ -143,47 +125,8 @@ def plan(ctx: click.Context, /, out: Path | None, detailed_exitcode: bool, **par
 
 @main.command(name="apply")
 @SPEC_PATHS
-@options(*SHARED, *TARGETING)
-@click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation.")
-@click.option(
-    "--plan",
-    "plan_file",
-    type=FILE,
-    help="Apply this saved plan (PATHS default to its own); refused (exit 3) unless a fresh "
-    "plan of the same specs and target has exactly its steps.",
-)
-@options(*GUARDS)
-@click.option(
-    "--wait",
-    "wait",
-    default=None,
-    help="Wait this long (90s, 10m) for approved cancellations to complete.",
-)
-@click.option(
-    "--concurrency",
-    type=click.IntRange(min=1, max=64),
-    default=8,
-    show_default=True,
-    help="How many subscriptions are applied at once (steps of one always run in order).",
-)
-@click.option(
-    "--journal",
-    type=FILE,
-    help="JSON Lines record of every write (default .subctl/journal.jsonl).",
-)
-@click.option(
-    "--lock-wait",
-    default="30s",
-    show_default=True,
-    help="How long to wait for another apply on the same target and account to end.",
-)
-@click.option(
-    "--notify",
-    "notify_urls",
-    multiple=True,
-    envvar="SUBCTL_NOTIFY_URLS",
-    help="Post the outcome here at the end (repeatable; https webhook, slack://, ...).",
-)
+@options(*SHARED, *TARGETING, "yes", "plan", *GUARDS, "wait", "concurrency", "journal")
+@options("lock-wait", "notify")
 @click.pass_context
 def apply_command(
     ctx: click.Context,
@@ -224,14 +167,7 @@ def apply_command(
 @main.command(name="show")
 @click.argument("subscription_id", metavar="ID")
 @click.argument("paths", nargs=-1)
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="text: for people; json: one object on stdout.",
-)
+@text_or_json("text: for people; json: one object on stdout.")
 @click.pass_context
 def show_command(
     ctx: click.Context, /, subscription_id: str, paths: tuple[str, ...], fmt: str

@@ -64,8 +64,9 @@ def _row(*decls: str, text: str, **attrs: Any) -> Row:
     return decls, {**attrs, "help": text}
 
 
-# Every option of plan, apply and export, written once: name -> (declarations, click's
-# attributes). A command lists the names it takes (``_options``), in its --help order.
+# Every option of plan and apply (and export's connection), written once: name ->
+# (declarations, click's attributes). A command lists the names it takes (``options``),
+# in its --help order.
 _OPTIONS: dict[str, Row] = {
     "api-url": _row("--api-url", text="Marketplace API URL, or 'sandbox' (SUBCTL_API_URL)."),
     "marketplace": _row("--marketplace", text="Marketplace code (SUBCTL_MARKETPLACE, default uk)."),
@@ -130,6 +131,56 @@ _OPTIONS: dict[str, Row] = {
         callback=_max_cost,
         text="Refuse the run if renewals cost more (once per currency, e.g. 500 GBP).",
     ),
+    # plan only
+    "out": _row(
+        "--out",
+        type=FILE,
+        text="Save the plan (JSON, with live-state fingerprints) for apply --plan.",
+    ),
+    "detailed-exitcode": _row(
+        "--detailed-exitcode",
+        is_flag=True,
+        text="Exit 0 with no changes, 2 with changes, 3 if apply would refuse, 1 on errors.",
+    ),
+    # apply only
+    "yes": _row("-y", "--yes", is_flag=True, text="Do not ask for confirmation."),
+    "plan": _row(
+        "--plan",
+        "plan_file",
+        type=FILE,
+        text="Apply this saved plan (PATHS default to its own); refused (exit 3) unless a "
+        "fresh plan of the same specs and target has exactly its steps.",
+    ),
+    "wait": _row(
+        "--wait",
+        default=None,
+        text="Wait this long (90s, 10m) for approved cancellations to complete.",
+    ),
+    "concurrency": _row(
+        "--concurrency",
+        type=click.IntRange(min=1, max=64),
+        default=8,
+        show_default=True,
+        text="How many subscriptions are applied at once (steps of one always run in order).",
+    ),
+    "journal": _row(
+        "--journal",
+        type=FILE,
+        text="JSON Lines record of every write (default .subctl/journal.jsonl).",
+    ),
+    "lock-wait": _row(
+        "--lock-wait",
+        default="30s",
+        show_default=True,
+        text="How long to wait for another apply on the same target and account to end.",
+    ),
+    "notify": _row(
+        "--notify",
+        "notify_urls",
+        multiple=True,
+        envvar="SUBCTL_NOTIFY_URLS",
+        text="Post the outcome here at the end (repeatable; https webhook, slack://, ...).",
+    ),
 }
 # Not required by click: apply --plan reads them from the plan; plan and apply without
 # any say "no spec paths given" (exit 1) from the spec loader.
@@ -137,6 +188,18 @@ SPEC_PATHS = click.argument("paths", nargs=-1, required=False)
 SHARED = ("api-url", "marketplace", "format", "stuck-after", "warn-days", "summary")
 TARGETING = ("only", "customer")
 GUARDS = ("max-cancellations", "max-renewal-terms", "max-cost")
+
+
+def text_or_json(text: str) -> Callable[[F], F]:
+    """``--format text|json`` of validate and show (plan and apply add markdown)."""
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(["text", "json"]),
+        default="text",
+        show_default=True,
+        help=text,
+    )
 
 
 def options(*names: str) -> Callable[[F], F]:
