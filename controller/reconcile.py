@@ -71,6 +71,8 @@ class Scope:
 
 @dataclass(frozen=True)
 class ApplyOptions:
+    """How apply runs: its scope, how many subscriptions at once, and ``--wait``."""
+
     scope: Scope = field(default_factory=Scope)
     concurrency: int = 8
     wait_seconds: float | None = None
