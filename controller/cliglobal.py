@@ -16,7 +16,7 @@ from typing import Any
 
 import click
 
-from controller.clirun import setup_logging
+from controller.errorhandler import setup_logging
 
 _AFTER = " Also accepted before the command."
 
@@ -46,41 +46,38 @@ def _fold(field: str) -> Callable[[click.Context, click.Parameter, Any], Any]:
     return callback
 
 
+# Each global option once: its declarations, the GlobalOptions field it folds into, the
+# click attributes and the help (``_AFTER`` added).
+_GLOBALS: tuple[tuple[tuple[str, ...], str, dict[str, Any], str], ...] = (
+    (
+        ("-v", "--verbose", "_g_verbosity"),
+        "verbosity",
+        {"count": True},
+        "More log detail on stderr: -v each write and retry, -vv every call.",
+    ),
+    (("-q", "--quiet", "_g_quiet"), "quiet", {"is_flag": True}, "Only errors on stderr."),
+    (("--no-color", "_g_no_color"), "color", {"is_flag": True}, "Plain output, no colours."),
+    (
+        ("--api-url", "_g_api_url"),
+        "api_url",
+        {},
+        "Marketplace API URL, or 'sandbox' (SUBCTL_API_URL).",
+    ),
+    (
+        ("--marketplace", "_g_marketplace"),
+        "marketplace",
+        {},
+        "Marketplace code (SUBCTL_MARKETPLACE, default uk).",
+    ),
+)
+
+
 def _copies() -> list[click.Option]:
     return [
         click.Option(
-            ["-v", "--verbose", "_g_verbosity"],
-            count=True,
-            expose_value=False,
-            callback=_fold("verbosity"),
-            help="More log detail on stderr: -v each write and retry, -vv every call." + _AFTER,
-        ),
-        click.Option(
-            ["-q", "--quiet", "_g_quiet"],
-            is_flag=True,
-            expose_value=False,
-            callback=_fold("quiet"),
-            help="Only errors on stderr." + _AFTER,
-        ),
-        click.Option(
-            ["--no-color", "_g_no_color"],
-            is_flag=True,
-            expose_value=False,
-            callback=_fold("color"),
-            help="Plain output, no colours." + _AFTER,
-        ),
-        click.Option(
-            ["--api-url", "_g_api_url"],
-            expose_value=False,
-            callback=_fold("api_url"),
-            help="Marketplace API URL, or 'sandbox' (SUBCTL_API_URL)." + _AFTER,
-        ),
-        click.Option(
-            ["--marketplace", "_g_marketplace"],
-            expose_value=False,
-            callback=_fold("marketplace"),
-            help="Marketplace code (SUBCTL_MARKETPLACE, default uk)." + _AFTER,
-        ),
+            list(decls), expose_value=False, callback=_fold(field), help=text + _AFTER, **attrs
+        )
+        for decls, field, attrs, text in _GLOBALS
     ]
 
 

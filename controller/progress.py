@@ -1,6 +1,6 @@
 """A progress bar for long applies, on stderr, only when stderr is a terminal.
 
-Started by ``subctl apply`` (controller/runner.py) only after the confirmation was
+Started by ``subctl apply`` (controller/commands/apply.py) only after the confirmation was
 answered. Lines printed while it runs (orders completed, Ctrl-C notes) go through
 ``say``: rich prints them above the bar instead of gluing them to it.
 """

@@ -4,8 +4,9 @@ Secrets (the password, the subscription key, the HTTP Basic credential built fro
 and each bearer token) are registered here when they become known: at start-up by
 ``ApiSettings.from_env`` and by the authenticator for each new token. ``redact`` is then
 applied where text leaves the process: errors when they are built (``errors.py``), the
-CLI's error lines (``clirun.py``), the logging filter (``RedactingFilter``), the output
-and files the runner writes (``runner.py``) and each journal line (``apply/journal.py``).
+CLI's error lines (``errorhandler.py``), the logging filter (``RedactingFilter``), the
+output and files plan and apply write (``commands/terminal.py``, ``commands/files.py``)
+and each journal line (``apply/journal.py``).
 
 A server that echoes a key back in an error body, or a transport error that quotes a
 header value (httpx's ``Illegal header value b'...'``), cannot leak it this way.

@@ -3,8 +3,8 @@
 Used everywhere outside data comes in as text that subctl shows or writes: the spec
 reader refuses these characters in values (``spec/yamlpos.py``), errors shorten a
 server's message (``errors.py``), the text and markdown reports render live names,
-order numbers and messages (``report/text.py``, ``report/markdown.py``), the apply
-runner prints completion lines (``runner.py``) and export writes spec files
+order numbers and messages (``report/text.py``, ``report/markdown.py``), apply
+prints completion lines (``commands/terminal.py``) and export writes spec files
 (``report/specfile.py``). Pure, no I/O.
 
 What counts as a control: C0 controls (ESC starts ANSI CSI and OSC sequences, BEL ends

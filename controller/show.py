@@ -1,6 +1,6 @@
 """``subctl show ID [PATHS...]``: everything about one subscription, read-only.
 
-Beside ``runner.py`` in the pipeline: reads the subscription and all its orders (two
+Beside ``reconcile.py`` in the pipeline: reads the subscription and all its orders (two
 calls, plus a renewal estimate when the plan would renew), finds its declaration in
 the specs given (if any), and plans it alone with the real planner, so "what the plan
 would do" is exactly what ``subctl plan`` says for it. Never writes. Rendering is in

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from controller.clirun import run_body as _run
+from controller.errorhandler import run_body as _run
 from controller.errors import ApiServerError, GuardError
 
 

@@ -1,6 +1,6 @@
 """Ctrl-C during ``subctl apply``: the first stops cleanly, a second aborts at once.
 
-Used by ``apply`` (controller/apply/run.py) and the executor. While the plan is being
+Used by ``apply`` (controller/reconcile.py) and the executor. While the plan is being
 made, the first Ctrl-C cancels the run (nothing was written yet). Once writing has
 begun it only sets ``requested``: the executor starts no new write (each write checks
 it before opening its journal entry), writes in flight finish and are journalled, the

@@ -3,8 +3,8 @@
 Two applies on one machine against the same marketplace and account would plan from
 the same live state and race each other's writes (two folders, or two checkouts, of
 one repository placed duplicate renewals: renewals complete at once, so the
-marketplace has no open order to refuse). So ``run_apply`` holds this lock around the
-whole apply, after the specs are validated.
+marketplace has no open order to refuse). So ``subctl apply`` (controller/commands/
+apply.py) holds this lock around the whole apply, after the specs are validated.
 
 Where (``lock_path``): a per-user folder, ``$SUBCTL_LOCK_DIR`` if set (tests), else
 ``$XDG_RUNTIME_DIR/subctl/``, else ``~/.cache/subctl/locks/``; the file is named by a

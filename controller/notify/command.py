@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from controller.clirun import run_body
+from controller.errorhandler import run_body
 
 DEFAULT_WARN_DAYS = 14
 

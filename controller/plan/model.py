@@ -17,6 +17,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, computed_field, field_validator, model_validator
 from pydantic.dataclasses import dataclass as pydantic_dataclass
 
+from controller.errors import EXIT_CHANGES, EXIT_ERROR, EXIT_OK, EXIT_REFUSED
+
 FORMAT_VERSION = 1
 
 
@@ -277,3 +279,14 @@ class Plan(_Value):
     @classmethod
     def from_json(cls, text: str) -> Plan:
         return cls.model_validate_json(text)
+
+    def exit_code(self, detailed: bool) -> int:
+        """``subctl plan``'s exit code (docs/plan-format.md): errors first (1), then with
+        ``--detailed-exitcode`` a refusal (3) over changes (2); otherwise 0."""
+        if self.errors:
+            return EXIT_ERROR
+        if detailed and self.refusals:
+            return EXIT_REFUSED
+        if detailed and self.has_changes:
+            return EXIT_CHANGES
+        return EXIT_OK

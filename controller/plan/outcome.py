@@ -12,6 +12,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from controller.errors import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK
 from controller.plan.model import Action, Issue, Plan
 
 
@@ -54,6 +55,14 @@ class ApplyResult(BaseModel):
     @property
     def ok(self) -> bool:
         return not self.errors and not self.stillProcessing and self.count(Outcome.FAILED) == 0
+
+    def exit_code(self, journal_complete: bool = True) -> int:
+        """``subctl apply``'s exit code: 130 when a Ctrl-C stopped it, else 0 when every
+        step succeeded or is progressing, nothing is still processing after ``--wait``, no
+        error was reported and every journal line was written; 1 otherwise."""
+        if self.interrupted:
+            return EXIT_INTERRUPTED
+        return EXIT_OK if self.ok and journal_complete else EXIT_ERROR
 
     def to_json(self) -> str:
         return self.model_dump_json(indent=2, exclude_none=True) + "\n"

@@ -1,6 +1,6 @@
 """The apply confirmation question, from a plan's totals.
 
-Asked by ``subctl apply`` (controller/runner.py) after the plan is shown and before any
+Asked by ``subctl apply`` (controller/commands/terminal.py) after the plan is shown and before any
 write: ``Apply 7 changes (2 cancellations, 3 renewals costing 198.00 EUR) to <target>?``.
 Pure, so the wording is tested without a terminal.
 """

@@ -1,8 +1,8 @@
 """One entry point per command: pick the rendering of a plan or apply result by format.
 
-Called by ``controller/cli.py`` after planning or applying; the CLI decides ``rich``
-(stdout is a terminal), ``color`` (``--no-color``) and ``width``, so that every
-function here stays pure and testable.
+Called by ``controller/commands/`` (plan, apply) after planning or applying, which
+decide ``rich`` (stdout is a terminal), ``color`` (``--no-color``) and ``width``, so
+that every function here stays pure and testable.
 """
 
 from __future__ import annotations

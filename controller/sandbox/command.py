@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from controller.clirun import run_body
+from controller.errorhandler import run_body
 from controller.errors import ConfigError
 
 

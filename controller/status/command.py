@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from controller.clirun import run_body
+from controller.errorhandler import run_body
 from controller.errors import EXIT_OK
 
 DEFAULT_JOURNAL = Path(".subctl") / "journal.jsonl"

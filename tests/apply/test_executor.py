@@ -14,12 +14,12 @@ import pytest
 
 from controller.apply.executor import Executor, ExecutorOptions
 from controller.apply.journal import Journal
-from controller.apply.run import ApplyOptions, apply
 from controller.marketplace.client import MarketplaceClient
 from controller.marketplace.settings import ApiSettings, Secret
 from controller.observe import observe_and_plan
 from controller.plan.inputs import PlanOptions
 from controller.plan.outcome import Outcome
+from controller.reconcile import ApplyOptions, apply
 from controller.sandbox.embedded import BASE_URL, EmbeddedTransport, embedded_transport
 from controller.spec.models import Cancellation, DesiredState, DesiredSubscription
 from tests.e2e.harness import order, sub

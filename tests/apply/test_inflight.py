@@ -18,11 +18,11 @@ from controller.apply import inflight
 from controller.apply.groupcommit import GroupCommit
 from controller.apply.inflight import InflightLog, pending_entries
 from controller.apply.journal import OUTCOME_INTERRUPTED, Journal, JournalError
-from controller.apply.run import ApplyOptions, apply
 from controller.marketplace.client import MarketplaceClient
 from controller.marketplace.settings import ApiSettings, Secret
 from controller.plan.inputs import PlanOptions
 from controller.plan.outcome import Outcome
+from controller.reconcile import ApplyOptions, apply
 from controller.sandbox.embedded import BASE_URL, embedded_transport
 from controller.spec.models import DesiredState, DesiredSubscription
 from tests.e2e.harness import sub

@@ -16,10 +16,10 @@ import pytest
 
 from controller.apply.groupcommit import GroupCommit
 from controller.apply.journal import OUTCOME_INTERRUPTED, Journal, JournalError
-from controller.apply.run import ApplyOptions, apply
 from controller.marketplace.client import MarketplaceClient
 from controller.marketplace.retry import set_testing
 from controller.plan.inputs import PlanOptions
+from controller.reconcile import ApplyOptions, apply
 from controller.sandbox.embedded import embedded_transport
 from controller.spec.loader import load_specs
 from tests.e2e.harness import sub, write_specs

@@ -18,7 +18,6 @@ import httpx
 import pytest
 
 from controller.apply.journal import Journal
-from controller.apply.run import ApplyOptions, apply
 from controller.marketplace.client import MarketplaceClient
 from controller.marketplace.models import OrderType
 from controller.marketplace.settings import ApiSettings, Secret
@@ -27,6 +26,7 @@ from controller.periods import anchor_day, renew_until
 from controller.plan.guards import GuardLimits
 from controller.plan.inputs import PlanOptions
 from controller.plan.model import Action
+from controller.reconcile import ApplyOptions, Scope, apply
 from controller.sandbox.embedded import BASE_URL, embedded_transport
 from controller.spec.models import DesiredState, DesiredSubscription
 
@@ -125,7 +125,7 @@ async def test_plan_equals_what_apply_does_against_the_sandbox(
             client,
             desired,
             options,
-            ApplyOptions(limits=GuardLimits(max_renewal_terms=100)),
+            ApplyOptions(scope=Scope(limits=GuardLimits(max_renewal_terms=100))),
             Journal(None),
         )
         assert result.ok

@@ -14,9 +14,9 @@ from dataclasses import replace
 import pytest
 from rich.console import Console
 
+from controller.commands.options import Output
 from controller.plan.model import Plan
 from controller.report.text import render_apply_text, render_plan_text
-from controller.runner import Common, _width
 from tests.report.plans import apply_result, every_rule_plan
 
 WIDTHS = (80, 100, 160, 200)
@@ -86,21 +86,11 @@ def test_wide_terminal_uses_its_width() -> None:
 
 def test_the_cli_width_follows_columns(monkeypatch: pytest.MonkeyPatch) -> None:
     """The width the CLI passes is rich's reading of the terminal: COLUMNS honoured."""
-    common = Common(
-        paths=(),
-        api_url=None,
-        marketplace=None,
-        fmt="text",
-        color=True,
-        quiet=False,
-        stuck_after=0,
-        warn_days=14,
-        summary=None,
-    )
+    output = Output(fmt="text", color=True, quiet=False, summary=None)
     monkeypatch.setattr("sys.stdout.isatty", lambda: True, raising=False)
     for columns in ("160", "83"):
         monkeypatch.setenv("COLUMNS", columns)
-        assert _width(common) == int(columns)
+        assert output.width() == int(columns)
     assert Console(file=io.StringIO(), width=160).width == 160
 
 

@@ -1,43 +1,146 @@
-"""One ``subctl apply``: plan (checked against a saved plan), guards, execute, wait.
+"""One reconcile run: observe -> plan -> guards -> confirm -> execute -> wait.
 
-The order is fixed so that no write happens before every guard has passed: the saved
-plan's origin (target, spec digest), a fresh plan, the saved plan's staleness, the
-run's guards (controller/plan/guards.py: cancellations, renewal terms, cost),
-confirmation; then the executor runs, then ``--wait`` follows approved orders.
-Returns an ``ApplyResult``; the CLI maps it to an exit code.
+The orchestration both ``subctl plan`` and ``subctl apply`` share (their command bodies
+are controller/commands/plan.py and apply.py, which add the output around it). The
+order is fixed so that no write happens before every guard has passed: the specs are
+loaded and checked (``load``) before the first call to the marketplace; then for apply
+the saved plan's origin (target, spec digest), a fresh plan, the saved plan's
+staleness, the run's guards (controller/plan/guards.py: cancellations, renewal terms,
+cost), confirmation; then the executor runs, then ``--wait`` follows approved orders.
+``apply`` returns an ``ApplyResult``, whose ``exit_code`` is the command's.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field, replace
+from typing import TypeVar
+
+import anyio
 
 from controller.apply.executor import Executor, ExecutorOptions
 from controller.apply.interrupt import Interrupt
 from controller.apply.journal import Journal
 from controller.apply.wait import wait_for_vendor
-from controller.errors import GuardError, Interrupted
+from controller.errors import ConfigError, GuardError, Interrupted
+from controller.gctune import freeze_loaded
 from controller.marketplace.client import MarketplaceClient
 from controller.marketplace.models import Order, OrderStatus
+from controller.marketplace.settings import ApiSettings
 from controller.observe import observe_and_plan
 from controller.plan.guards import GuardLimits, refusal_text, with_refusals
 from controller.plan.inputs import PlanOptions
 from controller.plan.model import Issue, IssueCode, Plan, ProgressKind, Refusal
 from controller.plan.outcome import ApplyResult, Outcome, StepOutcome
 from controller.plan.saved import check_fresh, check_origin
-from controller.plan.targeting import restrict
+from controller.plan.targeting import check_targets, restrict
+from controller.revision import spec_revision
+from controller.spec.digest import spec_digest
+from controller.spec.loader import load_specs
 from controller.spec.models import DesiredState
+from controller.target import describe, open_client
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Planning:
+    """What a plan is made from besides live state: the spec paths and the rules' knobs
+    (``--stuck-after`` in seconds, ``--warn-days``)."""
+
+    paths: tuple[str, ...]
+    stuck_after: float = 72 * 3600.0
+    warn_days: int = 14
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a run may touch: ``--only`` / ``--customer`` (a partial plan,
+    controller/plan/targeting.py) and the guards' limits (controller/plan/guards.py),
+    shown by plan and enforced by apply."""
+
+    only: tuple[str, ...] = ()
+    customers: tuple[str, ...] = ()
+    limits: GuardLimits = field(default_factory=GuardLimits)
+
+    def applied_to(self, plan: Plan) -> Plan:
+        """``plan`` narrowed to the targets, with the refusals its guards make."""
+        return with_refusals(restrict(plan, self.only, self.customers), self.limits)
 
 
 @dataclass(frozen=True)
 class ApplyOptions:
-    limits: GuardLimits = field(default_factory=GuardLimits)
+    """How apply runs: its scope, how many subscriptions at once, and ``--wait``."""
+
+    scope: Scope = field(default_factory=Scope)
     concurrency: int = 8
     wait_seconds: float | None = None
     poll_interval: float = 2.0
-    only: tuple[str, ...] = ()  # --only / --customer: a partial plan (plan/targeting.py)
-    customers: tuple[str, ...] = ()
+
+
+def load(planning: Planning, scope: Scope, *, saved: bool = False) -> DesiredState:
+    """The specs, loaded and checked against the targeting: every user mistake in them is
+    reported before the first call to the marketplace."""
+    desired = load_specs(planning.paths)
+    freeze_loaded()
+    check_targets(desired, scope.only)
+    if saved and (scope.only or scope.customers):
+        raise ConfigError(
+            "--only/--customer cannot be combined with --plan: a saved plan keeps the "
+            "targeting it was made with"
+        )
+    return desired
+
+
+def plan_options(planning: Planning, settings: ApiSettings, desired: DesiredState) -> PlanOptions:
+    return PlanOptions(
+        now=dt.datetime.now(dt.UTC),
+        target=describe(settings),
+        revision=spec_revision(planning.paths),
+        stuck_after=dt.timedelta(seconds=planning.stuck_after),
+        warn_days=planning.warn_days,
+        spec_paths=planning.paths,
+        spec_digest=spec_digest(desired.files, planning.paths),
+    )
+
+
+def run_async(body: Callable[[], Awaitable[T]]) -> T:
+    """``anyio.run(body)``, with the result handed out through a list rather than as the
+    event loop's task result: asyncio's repr of a finished task shows its result, anyio
+    formats such reprs while closing connections, and a 10,000-subscription plan (or an
+    apply result holding it) takes ~0.1 s to repr each time."""
+    out: list[T] = []
+
+    async def keep() -> None:
+        out.append(await body())
+
+    anyio.run(keep)
+    return out[0]
+
+
+def plan(
+    settings: ApiSettings,
+    desired: DesiredState,
+    options: PlanOptions,
+    scope: Scope,
+    announce: Callable[[str], None],
+) -> Plan:
+    """``subctl plan``: observe and plan, then the scope's targets and guards (the guards
+    apply would enforce, shown now: a PR is not merged green to be refused)."""
+    interrupt = Interrupt()
+
+    async def go() -> Plan | None:
+        # The first Ctrl-C stops the plan at once (asyncio alone may swallow it).
+        with interrupt.installed(), interrupt.cancels():
+            async with open_client(settings, announce=announce) as client:
+                return await observe_and_plan(client, desired, options)
+        return None
+
+    made = run_async(go)
+    if made is None or interrupt.requested:
+        raise Interrupted("interrupted; no plan was made")
+    return scope.applied_to(made)
 
 
 def _refuse(refusal: Refusal) -> GuardError:
@@ -54,7 +157,7 @@ async def _fresh_plan(
 ) -> Plan:
     """The plan this run executes: always made afresh, with the run's guards evaluated
     and, for ``--plan``, refused unless it equals the saved one (controller/plan/saved.py)."""
-    only, customers = options.only, options.customers
+    scope = options.scope
     if saved_plan is not None:
         # Never executed as read: the specs and target must be the plan's, and a fresh
         # plan must do exactly what it says.
@@ -64,12 +167,13 @@ async def _fresh_plan(
         if refusal is not None:
             raise _refuse(refusal)
         if saved_plan.targeting is not None:  # a reviewed partial plan stays partial
-            only, customers = saved_plan.targeting.only, saved_plan.targeting.customers
+            targeting = saved_plan.targeting
+            scope = replace(scope, only=targeting.only, customers=targeting.customers)
     with interrupt.cancels():  # a Ctrl-C while planning: nothing written, stop now
         fresh = await observe_and_plan(client, desired, plan_options)
     if interrupt.requested:
         raise Interrupted("interrupted while planning; nothing was written")
-    plan = with_refusals(restrict(fresh, only, customers), options.limits)
+    plan = scope.applied_to(fresh)
     if saved_plan is not None and (refusal := check_fresh(saved_plan, plan)) is not None:
         plan = plan.model_copy(update={"refusals": (refusal, *plan.refusals)})
     return plan
