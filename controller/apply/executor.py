@@ -197,7 +197,7 @@ class Executor:
         value = step.autoRenew
         assert value is not None
         try:
-            handle, live = await self._attempt(
+            handle, written = await self._attempt(
                 sub.id, step, lambda: self.client.set_auto_renew(sub.id, value)
             )
         except ApiClientError as err:
@@ -209,8 +209,8 @@ class Executor:
             if gone is None:
                 raise
             return gone
-        cid = self.client.last_correlation_id
-        if live.renewalStatus != step.autoRenew:
+        cid = written.correlation_id
+        if written.value.renewalStatus != step.autoRenew:
             await self._records.finish(
                 handle,
                 Outcome.FAILED.value,
@@ -343,7 +343,7 @@ class Executor:
                 f"renewal order {order.display_name} is still {order.status_text}; no "
                 f"further order placed after {term} of {terms}; the next run continues",
                 order,
-                self.client.last_correlation_id,
+                listed.correlation_id,
             )
         how = (
             "renewed elsewhere since the plan"
@@ -356,7 +356,7 @@ class Executor:
             outcome=Outcome.SUCCEEDED,
             message=f"already renewed through {live.expirationDate.isoformat()} after {term} of "
             f"{terms} renewal(s) by this run ({how}); no further order placed",
-            correlationId=self.client.last_correlation_id,
+            correlationId=listed.correlation_id,
         )
 
     async def _cancel(self, sub: SubscriptionPlan, step: Step) -> tuple[StepOutcome, Order | None]:
@@ -392,7 +392,8 @@ class Executor:
 
     async def _already_cancelled(self, sub: SubscriptionPlan, step: Step) -> StepOutcome | None:
         """A succeeded outcome when the subscription is terminated or removed by now."""
-        live = await self.client.get_subscription(sub.id)
+        read = await self.client.read_subscription(sub.id)
+        live = read.value
         if live.status not in (SubscriptionStatus.TERMINATED, SubscriptionStatus.REMOVED):
             return None
         self._gone.add(sub.id)
@@ -402,7 +403,7 @@ class Executor:
             outcome=Outcome.SUCCEEDED,
             message=f"already cancelled (live status {live.status.value}, changed since "
             "the plan); nothing written",
-            correlationId=self.client.last_correlation_id,
+            correlationId=read.correlation_id,
         )
 
     async def _order_code(
@@ -418,10 +419,10 @@ class Executor:
         # Never touch another subscription's or customer's order (issue 16): the client
         # proves the order is this subscription's cancellation before the PATCH.
         owner = OrderOwner(sub.id, OrderType.CANCELLATION, step.customerId or None)
-        handle, order = await self._attempt(
+        handle, written = await self._attempt(
             sub.id, step, lambda: change(order_id, owner=owner, known=created), order_id
         )
-        cid = self.client.last_correlation_id
+        order, cid = written.value, written.correlation_id
         await self._records.finish(
             handle,
             Outcome.SUCCEEDED.value,

@@ -50,7 +50,7 @@ from controller.marketplace.conventions import (
     withdrawal_reached,
 )
 from controller.marketplace.errors_map import describe_validation, parse_model, protocol_error
-from controller.marketplace.exchange import CallCounter, Exchange, Reply, last_correlation_id
+from controller.marketplace.exchange import Answered, CallCounter, Exchange, Reply
 from controller.marketplace.limits import Clock, Limits, Sleep
 from controller.marketplace.models import (
     Estimate,
@@ -75,6 +75,7 @@ from controller.marketplace.retry import RetryPolicy
 from controller.marketplace.settings import ApiSettings
 
 __all__ = [
+    "Answered",
     "Baseline",
     "MarketplaceClient",
     "OrderOwner",
@@ -162,11 +163,6 @@ class MarketplaceClient:
     def __repr__(self) -> str:
         return f"MarketplaceClient(base_url={self.settings.base_url!r}, calls={self.calls.total})"
 
-    @property
-    def last_correlation_id(self) -> str | None:
-        """Correlation id of the last answer this task received (for the journal)."""
-        return last_correlation_id()
-
     # -- plumbing ---------------------------------------------------------------
 
     async def _idempotent(
@@ -205,11 +201,19 @@ class MarketplaceClient:
         )
 
     def _pager(
-        self, path: str, model: type[M], kind: str, query: dict[str, str | int]
+        self,
+        path: str,
+        model: type[M],
+        kind: str,
+        query: dict[str, str | int],
+        on_reply: Callable[[Reply], None] | None = None,
     ) -> AsyncIterator[M | InvalidItem]:
         async def fetch(offset: int, limit: int) -> Reply:
             params = {**query, "offset": offset, "limit": limit}
-            return await self._idempotent("GET", path, path, params=params)
+            reply = await self._idempotent("GET", path, path, params=params)
+            if on_reply is not None:
+                on_reply(reply)
+            return reply
 
         def parse(raw: object, reply: Reply) -> M | InvalidItem:
             # Per item: one item that does not fit is that item's problem, not the page's.
@@ -227,6 +231,7 @@ class MarketplaceClient:
                 _usable(fields.get("id")),
                 reason,
                 subscriptionId=_usable(fields.get("subscriptionId")),
+                correlation_id=reply.correlation_id,
             )
 
         return iter_items(
@@ -260,7 +265,7 @@ class MarketplaceClient:
                     method="GET",
                     path=path,
                     status=200,
-                    correlation_id=last_correlation_id(),
+                    correlation_id=item.correlation_id,
                 )
 
     # -- subscriptions ------------------------------------------------------------
@@ -284,11 +289,15 @@ class MarketplaceClient:
         return (await self.get_subscription(subscription_id)).expirationDate
 
     async def get_subscription(self, subscription_id: str) -> Subscription:
+        return (await self.read_subscription(subscription_id)).value
+
+    async def read_subscription(self, subscription_id: str) -> Answered[Subscription]:
+        """``get_subscription`` with the correlation id of its answer."""
         path = f"{SUBSCRIPTIONS_PATH}/{_segment(subscription_id)}"
         reply = await self._idempotent("GET", SUBSCRIPTIONS_PATH + "/{id}", path)
-        return self._parse(Subscription, reply, reply.body)
+        return Answered(self._parse(Subscription, reply, reply.body), reply.correlation_id)
 
-    async def set_auto_renew(self, subscription_id: str, value: bool) -> Subscription:
+    async def set_auto_renew(self, subscription_id: str, value: bool) -> Answered[Subscription]:
         """``PATCH renewalStatus``: an absolute value, so retrying it is safe."""
         path = f"{SUBSCRIPTIONS_PATH}/{_segment(subscription_id)}"
         try:
@@ -297,13 +306,13 @@ class MarketplaceClient:
             )
         except (ApiServerError, ApiUnavailable) as err:
             # Retries ran out, but one of the attempts may have landed: look before failing.
-            current = await self._reread_after(err, self.get_subscription, subscription_id)
-            if current.renewalStatus is value:
+            current = await self._reread_after(err, self.read_subscription, subscription_id)
+            if current.value.renewalStatus is value:
                 return current
             raise err from None
         if reply.body is None:  # some gateways answer 204: read the result back
-            return await self.get_subscription(subscription_id)
-        return self._parse(Subscription, reply, reply.body)
+            return await self.read_subscription(subscription_id)
+        return Answered(self._parse(Subscription, reply, reply.body), reply.correlation_id)
 
     # -- orders ---------------------------------------------------------------------
 
@@ -325,9 +334,17 @@ class MarketplaceClient:
             status=status,
             statusCode=status_code,
         )
-        items = self._valid(
-            self._pager(ORDERS_PATH, Order, "order", query), Order, ORDERS_PATH, invalid
-        )
+        return self._orders(query, subscription_id, invalid)
+
+    def _orders(
+        self,
+        query: dict[str, str | int],
+        subscription_id: str | None,
+        invalid: list[InvalidItem] | None,
+        on_reply: Callable[[Reply], None] | None = None,
+    ) -> AsyncIterator[Order]:
+        pages = self._pager(ORDERS_PATH, Order, "order", query, on_reply)
+        items = self._valid(pages, Order, ORDERS_PATH, invalid)
         if subscription_id is None:
             return items
         return self._only_of(items, subscription_id)
@@ -348,14 +365,20 @@ class MarketplaceClient:
     async def order_set(self, subscription_id: str) -> OrderSet:
         """Every order of one subscription (all statuses), foreign ones dropped."""
         invalid: list[InvalidItem] = []
-        orders = tuple(
-            [o async for o in self.iter_orders(subscription_id=subscription_id, invalid=invalid)]
+        answers: list[str | None] = []
+        listing = self._orders(
+            _query(subscriptionId=subscription_id),
+            subscription_id,
+            invalid,
+            lambda reply: answers.append(reply.correlation_id),
         )
+        orders = tuple([o async for o in listing])
         mine = [i for i in invalid if i.subscriptionId in (None, subscription_id)]
         return OrderSet(
             orders,
             frozenset(i.id for i in mine if i.id is not None),
             sum(1 for i in mine if i.id is None),
+            answers[-1] if answers else None,
         )
 
     async def complete(self, orders: list[Order], *, concurrency: int = 4) -> list[Order]:
@@ -374,9 +397,13 @@ class MarketplaceClient:
         return [o for o in done if o is not None]
 
     async def get_order(self, order_id: str) -> Order:
+        return (await self.read_order(order_id)).value
+
+    async def read_order(self, order_id: str) -> Answered[Order]:
+        """``get_order`` with the correlation id of its answer."""
         path = f"{ORDERS_PATH}/{_segment(order_id)}"
         reply = await self._idempotent("GET", ORDERS_PATH + "/{id}", path)
-        return self._parse(Order, reply, reply.body)
+        return Answered(self._parse(Order, reply, reply.body), reply.correlation_id)
 
     async def _check_owner(
         self, order_id: str, owner: OrderOwner | None, known: Order | None
@@ -402,7 +429,7 @@ class MarketplaceClient:
         reached: Callable[[Order], bool],
         owner: OrderOwner | None,
         known: Order | None,
-    ) -> Order:
+    ) -> Answered[Order]:
         await self._check_owner(order_id, owner, known)
         path = f"{ORDERS_PATH}/{_segment(order_id)}"
         try:
@@ -415,17 +442,17 @@ class MarketplaceClient:
             # A retried PATCH whose first attempt committed is refused as a bad
             # transition, and retries can run out while the write did land: if the order
             # already is where we wanted it, that is success.
-            current = await self._reread_after(err, self.get_order, order_id)
-            if reached(current):
+            current = await self._reread_after(err, self.read_order, order_id)
+            if reached(current.value):
                 return current
             raise err from None
         if reply.body is None:
-            return await self.get_order(order_id)
-        return self._parse(Order, reply, reply.body)
+            return await self.read_order(order_id)
+        return Answered(self._parse(Order, reply, reply.body), reply.correlation_id)
 
     async def approve_order(
         self, order_id: str, *, owner: OrderOwner | None = None, known: Order | None = None
-    ) -> Order:
+    ) -> Answered[Order]:
         """``PATCH statusCode=AP``: approve a pending (PA) order. With ``owner``, the
         order is first proven to be that subscription's, of that type and customer
         (``known`` is a copy already read; ``GET /orders/{id}`` when it lacks a value)."""
@@ -433,7 +460,7 @@ class MarketplaceClient:
 
     async def withdraw_order(
         self, order_id: str, *, owner: OrderOwner | None = None, known: Order | None = None
-    ) -> Order:
+    ) -> Answered[Order]:
         """``PATCH statusCode=CL``: withdraw a not-yet-completed order (``owner``: as
         ``approve_order``)."""
         return await self._set_order_code(

@@ -79,6 +79,7 @@ class OrderSet:
     orders: tuple[Order, ...]
     unreadable_ids: frozenset[str] = frozenset()  # items that did not fit the model
     unidentified: int = 0  # items without a usable id
+    correlation_id: str | None = None  # of the last page answer of the listing
 
     def ids(self, kind: OrderType) -> frozenset[str]:
         """Ids of the orders of ``kind``, plus any whose type could not be read."""

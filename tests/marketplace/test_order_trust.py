@@ -115,7 +115,7 @@ async def test_approve_refuses_an_order_of_another_subscription(
         status="submitted",
         statusCode="PA",
     )
-    approved = await client.approve_order(mine["id"], owner=owner)
+    approved = (await client.approve_order(mine["id"], owner=owner)).value
     assert approved.statusCode == "AP"
 
 
