@@ -30,6 +30,7 @@ from controller.marketplace.errors_map import (
     CORRELATION_HEADER,
     error_from_response,
     error_from_transport,
+    parse_model,
     protocol_error,
 )
 from controller.marketplace.limits import Limits
@@ -40,6 +41,7 @@ log = logging.getLogger("subctl.api")
 # Error bodies are only read for their message; a few KiB is plenty.
 _MAX_ERROR_BODY = 64 * 1024
 
+M = TypeVar("M")  # a live model
 T = TypeVar("T")
 
 
@@ -78,6 +80,20 @@ class Reply:
     status: int
     body: Any
     correlation_id: str | None
+
+    @property
+    def where(self) -> dict[str, Any]:
+        """Where the answer came from, as the ``ApiError`` constructors take it."""
+        return {
+            "method": self.method,
+            "path": self.path,
+            "status": self.status,
+            "correlation_id": self.correlation_id,
+        }
+
+    def parse(self, model: type[M]) -> M:
+        """The body as ``model``; a body that does not fit is ``ApiProtocolError``."""
+        return parse_model(model, self.body, **self.where)
 
 
 @dataclass(frozen=True, slots=True)
