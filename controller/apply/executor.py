@@ -27,7 +27,7 @@ from controller.apply.stepwriter import (
     StepFailed,
     StepInterrupted,
 )
-from controller.apply.writelog import LoggedCommit
+from controller.apply.writelog import log_write
 from controller.errors import ApiClientError, ControllerError, NotFound, Unauthorized
 from controller.marketplace.client import MarketplaceClient
 from controller.marketplace.models import Order
@@ -55,8 +55,8 @@ class Executor(RenewalSteps, CancellationSteps):
         self.report = ExecutionReport()
         self._gone: set[str] = set()  # found terminated/removed while running its steps
         # The journal's records are written off the event loop, batched (group commit).
-        # LoggedCommit: -v logs each write as it is journalled (apply/writelog.py).
-        self._records: GroupCommit = LoggedCommit(journal)
+        # log_write: -v logs each write as it is journalled (apply/writelog.py).
+        self._records = GroupCommit(journal, on_line=log_write)
 
     async def run(self, plan: Plan) -> ExecutionReport:
         limiter = anyio.CapacityLimiter(max(1, self.options.concurrency))
