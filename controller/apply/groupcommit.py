@@ -13,6 +13,10 @@ wake-up of the loop for every record (about a tenth of a millisecond of CPU each
 per write); here a record is one queue put, and the loop is woken once per batch.
 
 subctl runs on asyncio (see ``marketplace/exchange.py``); the waits are asyncio futures.
+
+``on_line`` (optional) hears every write's journal line once its outcome is recorded
+(or failed to be): the executor's ``-v`` log of writes (``writelog.py``) hangs there,
+so no write that is journalled can go unlogged.
 """
 
 from __future__ import annotations
@@ -21,11 +25,13 @@ import asyncio
 import contextlib
 import queue
 import threading
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import anyio
 
-from controller.apply.journal import Journal, JournalError, Record
+from controller.apply.journal import Journal, JournalError, Record, outcome_line
 
 _STOP = None
 
@@ -36,9 +42,14 @@ class _Queued:
     waiter: asyncio.Future[BaseException | None]
 
 
+OnLine = Callable[[Mapping[str, Any]], None]
+
+
 class GroupCommit:
-    def __init__(self, journal: Journal) -> None:
+    def __init__(self, journal: Journal, on_line: OnLine | None = None) -> None:
         self.journal = journal
+        self._on_line = on_line
+        self._started: dict[int, dict[str, Any]] = {}  # start entries, kept for on_line
         self.batches = 0  # commits made; fewer than records when batches formed
         self._queue: queue.SimpleQueue[_Queued | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
@@ -54,6 +65,8 @@ class GroupCommit:
     ) -> int:
         """``Journal.start``: returns once the record is durable (the write may go)."""
         record = self.journal.begin(subscription, action, order_id, request_id=request_id)
+        if self._on_line is not None:
+            self._started[record.handle] = dict(record.entry)
         await self._commit(record)
         return record.handle
 
@@ -84,6 +97,8 @@ class GroupCommit:
         # then reports it.
         with contextlib.suppress(JournalError):
             await self._commit(record)
+        if self._on_line is not None:
+            self._on_line(outcome_line(self._started.pop(handle, {}), record))
 
     def close(self) -> None:
         """Stop the worker once it has written everything queued."""

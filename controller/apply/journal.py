@@ -78,6 +78,13 @@ class Finish:
 Record = Start | Finish
 
 
+def outcome_line(entry: dict[str, Any], finish: Finish) -> dict[str, Any]:
+    """The journal line of a write: its start ``entry`` completed by its outcome (the
+    order id the outcome names, else the one the start named). Updates ``entry``."""
+    entry.update(finish.fields, orderId=finish.fields["orderId"] or entry.get("orderId"))
+    return entry
+
+
 @dataclass
 class Journal:
     path: Path | None
@@ -261,9 +268,8 @@ class Journal:
         for index, record in enumerate(records):
             if not isinstance(record, Finish):
                 continue
-            entry = self._inflight.pop(record.handle)
+            entry = outcome_line(self._inflight.pop(record.handle), record)
             entries[index] = (record.handle, entry)
-            entry.update(record.fields, orderId=record.fields["orderId"] or entry.get("orderId"))
             try:
                 self._append(entry, sync=False)
             except JournalError as err:

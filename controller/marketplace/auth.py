@@ -20,7 +20,7 @@ from collections.abc import Mapping
 import anyio
 
 from controller.errors import Unauthorized
-from controller.marketplace.errors_map import parse_model, protocol_error
+from controller.marketplace.errors_map import protocol_error
 from controller.marketplace.exchange import Exchange, Reply
 from controller.marketplace.limits import Clock
 from controller.marketplace.models import TokenInfo
@@ -66,14 +66,7 @@ class Authenticator:
         reply = await self._exchange.send(
             "POST", TOKEN_PATH, TOKEN_PATH, headers=headers, body=body
         )
-        info = parse_model(
-            TokenInfo,
-            reply.body,
-            method="POST",
-            path=TOKEN_PATH,
-            status=reply.status,
-            correlation_id=reply.correlation_id,
-        )
+        info = reply.parse(TokenInfo)
         self.fetches += 1
         # Masked from every message from now on (controller/redact.py), and refused if
         # it cannot be sent as a header: httpx's error would quote it.
@@ -81,10 +74,7 @@ class Authenticator:
         if not info.token.isascii() or not info.token.isprintable():
             raise protocol_error(
                 "the token has characters that cannot be sent in a header; refused",
-                method="POST",
-                path=TOKEN_PATH,
-                status=reply.status,
-                correlation_id=reply.correlation_id,
+                **reply.where,
             )
         ttl = float(info.expiresInSeconds)
         margin = min(self._settings.token_refresh_margin, ttl / 4)

@@ -19,9 +19,8 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Mapping
-from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import anyio
 import httpx
@@ -31,6 +30,7 @@ from controller.marketplace.errors_map import (
     CORRELATION_HEADER,
     error_from_response,
     error_from_transport,
+    parse_model,
     protocol_error,
 )
 from controller.marketplace.limits import Limits
@@ -41,14 +41,8 @@ log = logging.getLogger("subctl.api")
 # Error bodies are only read for their message; a few KiB is plenty.
 _MAX_ERROR_BODY = 64 * 1024
 
-# The correlation id of the last answer received by the current task (contextvars are
-# per task, so concurrent subscriptions do not see each other's ids).
-_last_correlation_id: ContextVar[str | None] = ContextVar("subctl_last_cid", default=None)
-
-
-def last_correlation_id() -> str | None:
-    """Correlation id of the most recent response seen by this task, for journals."""
-    return _last_correlation_id.get()
+M = TypeVar("M")  # a live model
+T = TypeVar("T")
 
 
 class CallCounter:
@@ -85,6 +79,30 @@ class Reply:
     path: str
     status: int
     body: Any
+    correlation_id: str | None
+
+    @property
+    def where(self) -> dict[str, Any]:
+        """Where the answer came from, as the ``ApiError`` constructors take it."""
+        return {
+            "method": self.method,
+            "path": self.path,
+            "status": self.status,
+            "correlation_id": self.correlation_id,
+        }
+
+    def parse(self, model: type[M]) -> M:
+        """The body as ``model``; a body that does not fit is ``ApiProtocolError``."""
+        return parse_model(model, self.body, **self.where)
+
+
+@dataclass(frozen=True, slots=True)
+class Answered(Generic[T]):
+    """What a client call hands back: its value and the correlation id of the answer the
+    value came from (the write's own, or the read-back's when it had to read), for the
+    journal and the step outcome. Errors carry their own (``ApiError.correlation_id``)."""
+
+    value: T
     correlation_id: str | None
 
 
@@ -143,7 +161,6 @@ class Exchange:
                         await response.aclose()
             except TimeoutError:
                 log.debug("%s %s -> no complete answer in time", method, shown)
-                _last_correlation_id.set(None)
                 raise ApiUnavailable(
                     f"timed out: no complete answer within {self._settings.request_timeout:g}s",
                     method=method,
@@ -152,7 +169,6 @@ class Exchange:
             except httpx.DecodingError:
                 # An answer came (so a write may have happened) but its encoding is broken.
                 log.debug("%s %s -> undecodable body", method, shown)
-                _last_correlation_id.set(None)
                 raise protocol_error(
                     "response body could not be decoded",
                     method=method,
@@ -165,13 +181,11 @@ class Exchange:
                 log.debug(
                     "%s %s -> no answer (%s) in %.0f ms", method, shown, type(exc).__name__, elapsed
                 )
-                _last_correlation_id.set(None)
                 raise error_from_transport(
                     exc, method=method, path=path, base_url=self._settings.base_url
                 ) from None
         elapsed = (time.perf_counter() - started) * 1000
         cid = response.headers.get(CORRELATION_HEADER)
-        _last_correlation_id.set(cid)
         log.debug(
             "%s %s -> %d in %.0f ms [correlation id %s]",
             method,

@@ -284,6 +284,7 @@ class InvalidItem:
     id: str | None
     reason: str
     subscriptionId: str | None = None
+    correlation_id: str | None = None  # of the page answer that carried it
 
 
 class Pagination(_Live):

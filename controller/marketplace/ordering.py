@@ -36,11 +36,11 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from controller.errors import ApiError, ApiProtocolError, ApiUnavailable, Conflict
 from controller.marketplace.auth import Authenticator
 from controller.marketplace.conventions import ATTR_REQUEST_ID
-from controller.marketplace.errors_map import parse_model
 from controller.marketplace.models import Order, OrderType
 from controller.marketplace.ownership import OrderOwner, needs_detail, ownership_problem
 from controller.marketplace.retry import RetryPolicy, is_retryable
@@ -79,6 +79,7 @@ class OrderSet:
     orders: tuple[Order, ...]
     unreadable_ids: frozenset[str] = frozenset()  # items that did not fit the model
     unidentified: int = 0  # items without a usable id
+    correlation_id: str | None = None  # of the last page answer of the listing
 
     def ids(self, kind: OrderType) -> frozenset[str]:
         """Ids of the orders of ``kind``, plus any whose type could not be read."""
@@ -96,6 +97,16 @@ class Baseline:
 ReadOrders = Callable[[str], Awaitable[OrderSet]]
 ReadOrder = Callable[[str], Awaitable[Order]]
 ReadExpiry = Callable[[str], Awaitable[dt.date | None]]
+
+
+def _posting(cause: ApiError) -> dict[str, Any]:
+    """Where an error about a placement happened: the POST that ``cause`` answered."""
+    return {
+        "method": "POST",
+        "path": ORDERS_PATH,
+        "status": cause.status,
+        "correlation_id": cause.correlation_id,
+    }
 
 
 def _ours(orders: tuple[Order, ...], request_id: str) -> Order | None:
@@ -189,10 +200,7 @@ class OrderPlacer:
             f"{cause.message}; but no open {owner.order_type.value} order is provably "
             f"subscription {owner.subscription_id}'s ({'; '.join(problems[:3])}); "
             "nothing approved or withdrawn",
-            method="POST",
-            path=ORDERS_PATH,
-            status=cause.status,
-            correlation_id=cause.correlation_id,
+            **_posting(cause),
         )
 
     async def _resolve(
@@ -232,10 +240,7 @@ class OrderPlacer:
                 f"outcome of POST /orders unknown for subscription {sub_id} (requestId "
                 f"{request_id}; {cause.message}): {why}; no second order placed, check "
                 "the marketplace",
-                method="POST",
-                path=ORDERS_PATH,
-                status=cause.status,
-                correlation_id=cause.correlation_id,
+                **_posting(cause),
             )
         return None
 
@@ -267,14 +272,7 @@ class OrderPlacer:
             answered: Order | None = None
             try:
                 reply = await self._auth.send("POST", ORDERS_PATH, ORDERS_PATH, body=body)
-                answered = parse_model(
-                    Order,
-                    reply.body,
-                    method="POST",
-                    path=ORDERS_PATH,
-                    status=reply.status,
-                    correlation_id=reply.correlation_id,
-                )
+                answered = reply.parse(Order)
                 cid = reply.correlation_id
             except Conflict as err:
                 listed = await self._reread(subscription_id, request_id, err)

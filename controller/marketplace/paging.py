@@ -55,17 +55,8 @@ FetchPage = Callable[[int, int], Awaitable[Reply]]
 DEFAULT_MAX_TOTAL = 1_000_000
 
 
-def _where(reply: Reply) -> dict[str, Any]:
-    return {
-        "method": reply.method,
-        "path": reply.path,
-        "status": reply.status,
-        "correlation_id": reply.correlation_id,
-    }
-
-
 def _page(reply: Reply, max_total: int) -> tuple[list[object], Pagination | None]:
-    where = _where(reply)
+    where = reply.where
     body = reply.body
     if not isinstance(body, dict) or not isinstance(body.get("data"), list):
         raise protocol_error("list response has no 'data' array", **where)
@@ -135,7 +126,7 @@ def _stuck(reply: Reply, offset: int) -> ApiProtocolError:
     return protocol_error(
         f"paging stopped: the page at offset {offset} brought nothing new although the "
         "list total says more remain (does the server ignore 'offset'?)",
-        **_where(reply),
+        **reply.where,
     )
 
 

@@ -104,3 +104,20 @@ async def test_a_cancelled_caller_still_waits_for_its_record(tmp_path: Path) -> 
     # Shielded: the record was written and the task learned its handle.
     assert returned == [0]
     assert [e["subscription"] for e in pending_entries(tmp_path / "j.jsonl.inflight")] == ["1"]
+
+
+async def test_on_line_hears_each_write_as_its_line_is_written(tmp_path: Path) -> None:
+    # The -v write log (writelog.py) hangs here: it must see exactly the journal's line,
+    # the order id of the start kept when the outcome names none.
+    heard: list[dict[str, object]] = []
+    records = GroupCommit(Journal(tmp_path / "j.jsonl"), on_line=lambda ln: heard.append(dict(ln)))
+    try:
+        first = await records.start("1", "withdraw", "91")
+        second = await records.start("2", "renew", request_id="rid-2")
+        await records.finish(second, "succeeded", order_id="92", correlation_id="c-2")
+        await records.finish(first, "failed", message="refused")
+    finally:
+        records.close()
+    lines = [json.loads(x) for x in (tmp_path / "j.jsonl").read_text().splitlines()]
+    assert heard == lines
+    assert [(ln["subscription"], ln["orderId"]) for ln in heard] == [("2", "92"), ("1", "91")]

@@ -196,7 +196,7 @@ async def test_every_post_committed_then_lost_yields_one_order(kind: str) -> Non
 @pytest.mark.anyio
 async def test_approve_whose_answer_was_lost() -> None:
     async with sandbox_client(**_faults(("commit-502",), ("PATCH /orders/*",))) as (client, _):
-        approved = await client.approve_order("5000001")
+        approved = (await client.approve_order("5000001")).value
         assert approved.statusCode == "AP"
         # Every PATCH answer is lost (a retry's 400 too), so retries run out; the
         # re-read then shows the first attempt landed.

@@ -97,7 +97,7 @@ async def test_approve_refuses_an_order_of_another_subscription(
         await client.withdraw_order(foreign["id"], owner=owner)
     assert api.count("PATCH", f"/orders/{foreign['id']}") == 0
     mine = api.add_pending_cancellation("1000178")
-    approved = await client.approve_order(mine["id"], owner=owner)
+    approved = (await client.approve_order(mine["id"], owner=owner)).value
     assert approved.statusCode == "AP"
 
 

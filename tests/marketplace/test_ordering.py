@@ -275,7 +275,7 @@ async def test_approve_after_lost_answer_is_success(
 ) -> None:
     order = api.add_pending_cancellation("1000178")
     api.script("PATCH /orders/{id}", "committed-502")
-    approved = await client.approve_order(order["id"])
+    approved = (await client.approve_order(order["id"])).value
     assert (approved.status, approved.statusCode) == ("processing", "AP")
     assert client.calls["PATCH /orders/{id}"] == 2  # the retry was refused: already AP
 
@@ -283,9 +283,9 @@ async def test_approve_after_lost_answer_is_success(
 @pytest.mark.anyio
 async def test_withdraw_and_refused_transitions(api: FakeApi, client: MarketplaceClient) -> None:
     order = api.add_pending_cancellation("1000178")
-    withdrawn = await client.withdraw_order(order["id"])
+    withdrawn = (await client.withdraw_order(order["id"])).value
     assert (withdrawn.status, withdrawn.statusCode) == ("cancelled", "CL")
-    again = await client.withdraw_order(order["id"])  # idempotent
+    again = (await client.withdraw_order(order["id"])).value  # idempotent
     assert again.statusCode == "CL"
     with pytest.raises(ApiClientError, match="Invalid status transition"):
         await client.approve_order(order["id"])

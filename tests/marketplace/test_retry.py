@@ -123,7 +123,7 @@ async def test_testing_switch_means_no_waiting(
 @pytest.mark.anyio
 async def test_idempotent_writes_retry(api: FakeApi, client: MarketplaceClient) -> None:
     api.script("PATCH /subscriptions/{id}", "committed-502", "503")
-    sub = await client.set_auto_renew("1000177", False)
+    sub = (await client.set_auto_renew("1000177", False)).value
     assert sub.renewalStatus is False
     assert client.calls["PATCH /subscriptions/{id}"] == 3
     api.script("POST /orders/estimate", "500")
@@ -165,7 +165,7 @@ async def test_patch_that_landed_before_retries_ran_out_is_success(
     api: FakeApi, client: MarketplaceClient
 ) -> None:
     api.script("PATCH /subscriptions/{id}", "committed-502", *["503"] * 10)
-    sub = await client.set_auto_renew("1000177", False)
+    sub = (await client.set_auto_renew("1000177", False)).value
     assert sub.renewalStatus is False
     assert client.calls["PATCH /subscriptions/{id}"] == 5
     assert client.calls["GET /subscriptions/{id}"] == 1
