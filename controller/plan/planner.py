@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from controller.marketplace.models import Order, Subscription, SubscriptionStatus
+from controller.marketplace.models import SubscriptionStatus
 from controller.plan.active import plan_active
 from controller.plan.cancelled import disables_auto_renew, plan_cancelled
 from controller.plan.diff import desired_changes
@@ -32,7 +32,6 @@ from controller.plan.model import (
     IssueCode,
     Plan,
     ProgressKind,
-    Step,
     StuckOrder,
     SubscriptionPlan,
     Warning_,
@@ -88,19 +87,6 @@ def make_plan(desired: DesiredState, live: LiveState, options: PlanOptions) -> P
         specPaths=options.spec_paths,
         specDigest=options.spec_digest,
     )
-
-
-def draft_steps(
-    d: DesiredSubscription, sub: Subscription, orders: tuple[Order, ...], options: PlanOptions
-) -> tuple[Step, ...]:
-    """The steps one subscription gets before any price or order history is known.
-
-    Observation calls it per subscription while still listing, to start the extra reads
-    (a renewal's price, a cancellation's withdrawn orders) early; whether there is a
-    renew or cancel step does not depend on those reads.
-    """
-    alone = LiveState(subscriptions={d.id: sub}, orders={d.id: orders})
-    return _plan_one(d, alone, options).plan.steps
 
 
 def _fingerprinted(planned: SubscriptionPlan, live: LiveState) -> SubscriptionPlan:
