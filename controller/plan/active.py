@@ -105,7 +105,7 @@ def _renew_step(
     return Step(
         action=Action.RENEW,
         subscriptionId=d.id,
-        customerId=sub.customerId,
+        customerId=sub.customerId or "",
         terms=terms.count,
         fromExpiry=sub.expirationDate,
         newExpiry=terms.new_expiry,

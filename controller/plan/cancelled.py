@@ -118,7 +118,7 @@ def _auto_renew_off(
         Step(
             action=Action.SET_AUTO_RENEW,
             subscriptionId=d.id,
-            customerId=sub.customerId,
+            customerId=sub.customerId or "",
             autoRenew=False,
             description="disable auto-renew before the cancellation completes",
         ),

@@ -405,3 +405,19 @@ def test_protected_cancelled_declaration_is_refused_even_past_the_model() -> Non
     plan = make_plan(desired, live(live_sub()), options())
     assert [e.code for e in plan.errors] == [IssueCode.PROTECTED]
     assert plan.steps == ()
+
+
+@pytest.mark.parametrize(
+    "decl",
+    [{"state": "cancelled"}, {"renewThrough": dt.date(2028, 3, 31)}],
+    ids=["cancel turning auto-renew off first", "renew"],
+)
+def test_missing_live_customer_id_is_an_error_not_a_crash(decl: dict[str, Any]) -> None:
+    # Steps that named the customer as sub.customerId (None) failed validation while
+    # planning: a traceback instead of the subscription's own error.
+    d = declared(**decl)
+    plan = make_plan(state(d), live(live_sub(customerId=None, **SOON)), options())
+    assert [(e.code, e.message) for e in plan.errors] == [
+        (IssueCode.UNREADABLE, "live customerId missing: needed for the changes; nothing done")
+    ]
+    assert not plan.steps
