@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import TypeVar, assert_never
 
 import anyio
 
@@ -33,7 +33,18 @@ from controller.marketplace.models import (
     OrderType,
     SubscriptionStatus,
 )
-from controller.plan.model import Action, Plan, Step, SubscriptionPlan
+from controller.plan.model import (
+    Action,
+    ApproveStep,
+    CancelStep,
+    Plan,
+    RenewStep,
+    SetAutoRenewStep,
+    Step,
+    SubscriptionPlan,
+    WithdrawStep,
+    acted_on,
+)
 from controller.plan.outcome import Outcome, StepOutcome
 from controller.taskgroups import task_group
 
@@ -121,7 +132,7 @@ class Executor:
                         action=step.action,
                         outcome=Outcome.FAILED,
                         message=str(err),
-                        orderId=order.id if order else step.orderId,
+                        orderId=order.id if order else acted_on(step)[0],
                     )
                 )
                 self._skip_rest(sub, index, f"not attempted: {step.action.value} failed before it")
@@ -158,15 +169,19 @@ class Executor:
     async def _run_step(
         self, sub: SubscriptionPlan, step: Step, created: Order | None
     ) -> tuple[StepOutcome, Order | None]:
-        if step.action is Action.SET_AUTO_RENEW:
-            return await self._set_auto_renew(sub, step), created
-        if step.action is Action.RENEW:
-            return await self._renew(sub, step), created
-        if step.action is Action.CANCEL:
-            return await self._cancel(sub, step)
-        if step.action is Action.APPROVE:
-            return await self._order_code(sub, step, created, approve=True), created
-        return await self._order_code(sub, step, created, approve=False), created
+        match step:
+            case SetAutoRenewStep():
+                return await self._set_auto_renew(sub, step), created
+            case RenewStep():
+                return await self._renew(sub, step), created
+            case CancelStep():
+                return await self._cancel(sub, step)
+            case ApproveStep():
+                return await self._order_code(sub, step, created, approve=True), created
+            case WithdrawStep():
+                return await self._order_code(sub, step, created, approve=False), created
+            case _:
+                assert_never(step)
 
     async def _attempt(
         self,
@@ -193,9 +208,8 @@ class Executor:
             )
             raise
 
-    async def _set_auto_renew(self, sub: SubscriptionPlan, step: Step) -> StepOutcome:
+    async def _set_auto_renew(self, sub: SubscriptionPlan, step: SetAutoRenewStep) -> StepOutcome:
         value = step.autoRenew
-        assert value is not None
         try:
             handle, live = await self._attempt(
                 sub.id, step, lambda: self.client.set_auto_renew(sub.id, value)
@@ -261,8 +275,8 @@ class Executor:
         )
         return order, result.correlation_id, result.already_existed
 
-    async def _renew(self, sub: SubscriptionPlan, step: Step) -> StepOutcome:
-        terms = step.terms or 0
+    async def _renew(self, sub: SubscriptionPlan, step: RenewStep) -> StepOutcome:
+        terms = step.terms
         last: Order | None = None
         cid: str | None = None
         for term in range(terms):
@@ -313,7 +327,7 @@ class Executor:
         )
 
     async def _before_term(
-        self, sub: SubscriptionPlan, step: Step, term: int, terms: int
+        self, sub: SubscriptionPlan, step: RenewStep, term: int, terms: int
     ) -> StepOutcome | Baseline:
         """The outcome if no term may be placed now, else the placement's baseline.
 
@@ -327,11 +341,11 @@ class Executor:
         renewal orders and its expiry are the baseline that tells, after a lost answer,
         whether the POST created an order (ordering.py).
         """
-        target = step.renewThrough or step.newExpiry
+        target = step.renewThrough
         live = await self.client.get_subscription(sub.id)
         listed = await self.client.order_set(sub.id)
         baseline = Baseline(listed.ids(OrderType.RENEWAL), live.expirationDate)
-        if target is None or live.expirationDate is None or live.expirationDate < target:
+        if live.expirationDate is None or live.expirationDate < target:
             pending = [o for o in listed.orders if o.type is OrderType.RENEWAL and o.is_open]
             if not pending:
                 return baseline
@@ -359,8 +373,9 @@ class Executor:
             correlationId=self.client.last_correlation_id,
         )
 
-    async def _cancel(self, sub: SubscriptionPlan, step: Step) -> tuple[StepOutcome, Order | None]:
-        assert step.reason is not None
+    async def _cancel(
+        self, sub: SubscriptionPlan, step: CancelStep
+    ) -> tuple[StepOutcome, Order | None]:
         attrs = {**self._attributes(sub), ATTR_CANCELLATION_REASON: step.reason}
         try:
             order, cid, existed = await self._place(sub, step, OrderType.CANCELLATION, attrs)
@@ -406,7 +421,12 @@ class Executor:
         )
 
     async def _order_code(
-        self, sub: SubscriptionPlan, step: Step, created: Order | None, *, approve: bool
+        self,
+        sub: SubscriptionPlan,
+        step: ApproveStep | WithdrawStep,
+        created: Order | None,
+        *,
+        approve: bool,
     ) -> StepOutcome:
         order_id = step.orderId or (created.id if created else None)
         if order_id is None:

@@ -13,13 +13,15 @@ from controller.marketplace.conventions import OpenState, open_state
 from controller.marketplace.models import Money, Order, OrderType, Subscription
 from controller.plan.gates import Terms, active_issue, open_orders, renewal
 from controller.plan.model import (
-    Action,
     InProgress,
     IssueCode,
     Price,
     ProgressKind,
+    RenewStep,
+    SetAutoRenewStep,
     Step,
     SubscriptionPlan,
+    WithdrawStep,
 )
 from controller.plan.planned import Planned, failed, unknown_state
 from controller.spec.models import DesiredSubscription
@@ -51,8 +53,7 @@ def plan_active(
             in_progress.append(unknown_state(d, order))
             continue
         steps.append(
-            Step(
-                action=Action.WITHDRAW,
+            WithdrawStep(
                 subscriptionId=d.id,
                 customerId=sub.customerId or "",
                 orderId=order.id,
@@ -62,8 +63,7 @@ def plan_active(
         )
     if d.autoRenew is not None and d.autoRenew != sub.renewalStatus:
         steps.append(
-            Step(
-                action=Action.SET_AUTO_RENEW,
+            SetAutoRenewStep(
                 subscriptionId=d.id,
                 customerId=sub.customerId or "",
                 autoRenew=d.autoRenew,
@@ -96,14 +96,13 @@ def plan_active(
 
 def _renew_step(
     d: DesiredSubscription, sub: Subscription, terms: Terms, estimate: Money | None
-) -> Step:
+) -> RenewStep:
     per_term = total = None
     if estimate is not None:
         per_term = Price(amount=estimate.amount, currency=estimate.currency)
         total = Price(amount=str(estimate.value * terms.count), currency=estimate.currency)
     cost = f" for {total.amount} {total.currency}" if total else ""
-    return Step(
-        action=Action.RENEW,
+    return RenewStep(
         subscriptionId=d.id,
         customerId=sub.customerId or "",
         terms=terms.count,

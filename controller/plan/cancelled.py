@@ -13,7 +13,15 @@ from dataclasses import replace
 from controller.marketplace.conventions import OpenState, open_state
 from controller.marketplace.models import Order, OrderStatus, OrderType, Subscription
 from controller.plan.gates import GONE, cancel_issue, open_cancellation, order_sort_key
-from controller.plan.model import Action, InProgress, ProgressKind, Step, SubscriptionPlan
+from controller.plan.model import (
+    ApproveStep,
+    CancelStep,
+    InProgress,
+    ProgressKind,
+    SetAutoRenewStep,
+    Step,
+    SubscriptionPlan,
+)
 from controller.plan.planned import Planned, failed, unknown_state
 from controller.spec.models import DesiredSubscription
 
@@ -40,8 +48,7 @@ def plan_cancelled(
             note = unknown_state(d, order)
         elif state is OpenState.PENDING_APPROVAL:
             if d.cancellation.approval == "auto":
-                step = Step(
-                    action=Action.APPROVE,
+                step = ApproveStep(
                     subscriptionId=d.id,
                     customerId=sub.customerId or "",
                     orderId=order.id,
@@ -77,10 +84,9 @@ def plan_cancelled(
     note_text = (
         f" (earlier order{'s' if len(withdrawn) > 1 else ''} {', '.join(withdrawn)} withdrawn)"
     )
-    steps = [
+    steps: list[Step] = [
         *first,
-        Step(
-            action=Action.CANCEL,
+        CancelStep(
             subscriptionId=d.id,
             customerId=sub.customerId or "",
             reason=d.cancellation.reason,
@@ -89,8 +95,7 @@ def plan_cancelled(
     ]
     if d.cancellation.approval == "auto":
         steps.append(
-            Step(
-                action=Action.APPROVE,
+            ApproveStep(
                 subscriptionId=d.id,
                 customerId=sub.customerId or "",
                 description="approve the cancellation order placed by the step before",
@@ -100,12 +105,12 @@ def plan_cancelled(
 
 
 def disables_auto_renew(planned: SubscriptionPlan) -> bool:
-    return any(s.action is Action.SET_AUTO_RENEW and s.autoRenew is False for s in planned.steps)
+    return any(isinstance(s, SetAutoRenewStep) and s.autoRenew is False for s in planned.steps)
 
 
 def _auto_renew_off(
     d: DesiredSubscription, sub: Subscription, fires_soon: bool
-) -> tuple[Step, ...]:
+) -> tuple[SetAutoRenewStep, ...]:
     """Step one of a cancellation whose auto-renew would fire before it can complete:
     turn it off first, or the marketplace may renew (and bill) first (issue 13).
 
@@ -115,8 +120,7 @@ def _auto_renew_off(
     if not sub.renewalStatus or not fires_soon:
         return ()
     return (
-        Step(
-            action=Action.SET_AUTO_RENEW,
+        SetAutoRenewStep(
             subscriptionId=d.id,
             customerId=sub.customerId or "",
             autoRenew=False,

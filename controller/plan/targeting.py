@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 
 from controller.errors import ConfigError
-from controller.plan.model import Plan, Targeting, Warning_
+from controller.plan.model import Plan, RenewStep, Targeting, Warning_
 from controller.spec.models import DesiredState
 
 
@@ -63,7 +63,7 @@ def restrict(plan: Plan, only: Iterable[str] = (), customers: Iterable[str] = ()
     for sub in subs:
         for step in sub.steps:
             by_action[step.action.value] += 1
-            if step.price is not None:
+            if isinstance(step, RenewStep) and step.price is not None:
                 currency = step.price.currency
                 cost[currency] = cost.get(currency, Decimal(0)) + step.price.value
     # model_copy, not a new Totals: fields this module does not know keep their values.

@@ -15,6 +15,7 @@ from controller.plan.model import (
     Drift,
     InProgress,
     Issue,
+    RenewStep,
     StuckOrder,
     SubscriptionPlan,
     Totals,
@@ -28,7 +29,7 @@ def step_counts(subs: Iterable[SubscriptionPlan]) -> tuple[dict[str, int], dict[
     for sub in subs:
         for step in sub.steps:
             by_action[step.action.value] += 1
-            if step.price is not None:
+            if isinstance(step, RenewStep) and step.price is not None:
                 currency = step.price.currency
                 cost[currency] = cost.get(currency, Decimal(0)) + step.price.value
     return (

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from controller.plan.model import Action, Issue, Plan, Step, SubscriptionPlan, Totals
+from controller.plan.model import Action, Issue, Plan, Step, SubscriptionPlan, Totals, acted_on
 from controller.plan.outcome import ApplyResult, Outcome
 
 NO_CHANGES = "No changes. Live state matches the specs."
@@ -392,7 +392,7 @@ def apply_sections(result: ApplyResult) -> list[Section]:
                 (
                     s.subscriptionId,
                     s.action.value,
-                    s.orderNumber or s.orderId or "",
+                    acted_on(s)[1] or acted_on(s)[0] or "",
                     "",
                     "no outcome",
                 )

@@ -9,7 +9,14 @@ from typing import Any
 import pytest
 
 from controller.marketplace.models import Money, Order, Subscription
-from controller.plan.model import Action, IssueCode, Plan, ProgressKind
+from controller.plan.model import (
+    Action,
+    IssueCode,
+    Plan,
+    ProgressKind,
+    RenewStep,
+    SetAutoRenewStep,
+)
 from controller.plan.planner import make_plan
 from controller.spec.models import Cancellation, DesiredState
 from tests.plan.builders import declared, live, live_sub, options, order, state
@@ -208,6 +215,7 @@ def test_open_cancellation_with_auto_renew_on_disables_it_and_waits(
     d = declared(state="cancelled", cancellation=manual)
     plan = make_plan(state(d), live(live_sub(**SOON), orders=orders), options())
     (step,) = plan.steps
+    assert isinstance(step, SetAutoRenewStep)
     assert (step.action, step.autoRenew) == (Action.SET_AUTO_RENEW, False)
     later = make_plan(state(d), live(live_sub(), orders=orders), options())
     assert not later.steps  # firing months away: the open order completes first
@@ -253,6 +261,7 @@ def test_totals_by_currency_and_month_end_terms() -> None:
         options(),
     )
     first = plan.steps[0]
+    assert isinstance(first, RenewStep)
     # The anchor day 31 is kept: 31 Jan -> 28 Feb -> 31 Mar (never 28 Mar, issue 13)
     assert (first.terms, first.newExpiry) == (2, dt.date(2027, 3, 31))
     assert plan.totals.cost == {"EUR": "10", "GBP": "24.00"}
