@@ -82,7 +82,7 @@ def make_plan(desired: DesiredState, live: LiveState, options: PlanOptions) -> P
             in_progress=tuple(in_progress),
             drift=tuple(drift),
             stuck=tuple(stuck),
-            live=live,
+            unmanaged=live.unmanaged_count,
         ),
         specPaths=options.spec_paths,
         specDigest=options.spec_digest,

@@ -1,16 +1,14 @@
-"""A plan's totals: steps per action and money per currency, counted from the entries.
+"""A plan's totals: counts and money per currency, from its entries and lists.
 
-The last stage of ``make_plan`` (and of ``targeting.py``, which counts a partial plan
-again): pure counting, no I/O.
+The last stage of ``make_plan``, and of ``targeting.restrict``, which counts a partial
+plan again the same way: pure counting, no I/O.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
 from decimal import Decimal
 
-from controller.plan.inputs import LiveState
 from controller.plan.model import (
     Drift,
     InProgress,
@@ -22,8 +20,16 @@ from controller.plan.model import (
 )
 
 
-def step_counts(subs: Iterable[SubscriptionPlan]) -> tuple[dict[str, int], dict[str, str]]:
-    """Steps per action and renewal cost per currency, both sorted by key."""
+def plan_totals(
+    subs: tuple[SubscriptionPlan, ...],
+    *,
+    errors: tuple[Issue, ...],
+    in_progress: tuple[InProgress, ...],
+    drift: tuple[Drift, ...],
+    stuck: tuple[StuckOrder, ...],
+    unmanaged: int,
+) -> Totals:
+    """Steps per action, renewal cost per currency (both sorted) and the list sizes."""
     by_action: Counter[str] = Counter()
     cost: dict[str, Decimal] = {}
     for sub in subs:
@@ -32,31 +38,15 @@ def step_counts(subs: Iterable[SubscriptionPlan]) -> tuple[dict[str, int], dict[
             if isinstance(step, RenewStep) and step.price is not None:
                 currency = step.price.currency
                 cost[currency] = cost.get(currency, Decimal(0)) + step.price.value
-    return (
-        dict(sorted(by_action.items())),
-        {cur: str(amount) for cur, amount in sorted(cost.items())},
-    )
-
-
-def plan_totals(
-    subs: tuple[SubscriptionPlan, ...],
-    *,
-    errors: tuple[Issue, ...],
-    in_progress: tuple[InProgress, ...],
-    drift: tuple[Drift, ...],
-    stuck: tuple[StuckOrder, ...],
-    live: LiveState,
-) -> Totals:
-    by_action, cost = step_counts(subs)
     return Totals(
         changes=sum(by_action.values()),
-        byAction=by_action,
-        cost=cost,
+        byAction=dict(sorted(by_action.items())),
+        cost={cur: str(amount) for cur, amount in sorted(cost.items())},
         inProgress=len(in_progress),
         errors=len(errors),
         drift=len(drift),
         stuck=len(stuck),
         inSync=sum(1 for s in subs if s.status == "in-sync"),
-        unmanaged=live.unmanaged_count,
+        unmanaged=unmanaged,
         managed=len(subs),
     )
