@@ -24,42 +24,44 @@ _ORDER: st.SearchStrategy[dict[str, Any]] = st.builds(
     code=st.sampled_from(["PA", "AP", "XX"]),
     by_subctl=st.booleans(),
 )
-_DECLARED: st.SearchStrategy[dict[str, Any]] = st.one_of(
-    st.builds(
-        dict,
-        state=st.just("active"),
-        autoRenew=st.sampled_from([True, False, None]),
-        renewThrough=st.one_of(st.none(), st.dates(dt.date(2026, 6, 1), dt.date(2029, 1, 1))),
-        mode=st.sampled_from(["enforce", "observe"]),
-        customerId=st.sampled_from([None, "1000275", "999"]),
+# Weighted towards what reaches a renew or cancel step (an active, readable subscription
+# with the customer and a period), so that both reads are met often, not by luck.
+_COMMON: dict[str, st.SearchStrategy[Any]] = {
+    "mode": st.sampled_from(["enforce"] * 4 + ["observe"]),
+    "customerId": st.sampled_from([None, None, None, "1000275", "999"]),
+}
+_ACTIVE: st.SearchStrategy[dict[str, Any]] = st.builds(
+    dict,
+    state=st.just("active"),
+    autoRenew=st.booleans(),
+    renewThrough=st.one_of(st.none(), st.dates(dt.date(2026, 6, 1), dt.date(2029, 1, 1))),
+    **_COMMON,
+)
+_CANCELLED: st.SearchStrategy[dict[str, Any]] = st.builds(
+    dict,
+    state=st.just("cancelled"),
+    cancellation=st.builds(
+        Cancellation,
+        reason=st.just("Customer left"),
+        approval=st.sampled_from(["auto", "manual"]),
     ),
-    st.builds(
-        dict,
-        state=st.just("cancelled"),
-        cancellation=st.builds(
-            Cancellation,
-            reason=st.just("Customer left"),
-            approval=st.sampled_from(["auto", "manual"]),
-        ),
-        mode=st.sampled_from(["enforce", "observe"]),
-        customerId=st.sampled_from([None, "1000275", "999"]),
-    ),
+    **_COMMON,
 )
 _LIVE: st.SearchStrategy[dict[str, Any]] = st.builds(
     dict,
-    status=st.sampled_from(["active", "pending", "hold", "terminated", "unknown", None]),
-    renewalStatus=st.sampled_from([True, False, None]),
-    expirationDate=st.sampled_from(["2026-12-01", "2027-03-31", None]),
+    status=st.sampled_from(["active"] * 8 + ["pending", "hold", "terminated", "unknown", None]),
+    renewalStatus=st.sampled_from([True, True, False, None]),
+    expirationDate=st.sampled_from(["2026-12-01", "2027-03-31", "2027-03-31", None]),
     subscriptionPeriod=st.sampled_from(
-        [{"type": "year", "duration": 1}, {"type": "week", "duration": 1}, None]
+        [{"type": "year", "duration": 1}] * 3 + [{"type": "week", "duration": 1}, None]
     ),
-    customerId=st.sampled_from(["1000275", None]),
+    customerId=st.sampled_from(["1000275"] * 4 + [None]),
 )
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=300, deadline=None, derandomize=True)
 @given(
-    fields=_DECLARED,
+    fields=st.one_of(_ACTIVE, _CANCELLED),
     live_fields=_LIVE,
     orders=st.lists(_ORDER, max_size=3),
     warn_days=st.sampled_from([14, 400]),
