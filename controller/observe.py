@@ -3,9 +3,9 @@
 Sits between the marketplace client and the pure planner. One pass over the
 subscription pages and the open/failed order pages (never a GET per subscription).
 As each declared subscription arrives (once the order listings are in), the planner's
-draft of its steps tells whether it needs a renewal price or its withdrawn cancellation
-history; those few reads start at once, alongside the remaining pages, and the final
-plan is computed when everything is in.
+own rules (``plan/reads.py``) tell whether it needs a renewal price or its withdrawn
+cancellation history; those few reads start at once, alongside the remaining pages, and
+the plan is computed once, when everything is in.
 Call count: token + subscription pages + order pages (submitted, processing, error)
 + one estimate per subscription to renew + one history look-up per cancellation
 + one ``GET /orders/{id}`` per open/failed order whose list item does not say its
@@ -37,8 +37,9 @@ from controller.marketplace.models import (
     Subscription,
 )
 from controller.plan.inputs import LiveState, PlanOptions
-from controller.plan.model import Action, Plan
-from controller.plan.planner import draft_steps, make_plan
+from controller.plan.model import Plan
+from controller.plan.planner import make_plan
+from controller.plan.reads import ExtraRead, extra_read
 from controller.spec.models import DesiredState
 from controller.taskgroups import task_group
 
@@ -269,11 +270,11 @@ async def observe_and_plan(
             declared = candidates.pop(sub.id, None)  # pop: one look-up per subscription
             if declared is None:
                 return
-            for step in draft_steps(declared, sub, orders, options):
-                if step.action is Action.RENEW:
-                    tg.start_soon(price, sub.id, step.customerId)
-                elif step.action is Action.CANCEL:
-                    tg.start_soon(withdrawn, sub.id)
+            read = extra_read(declared, sub, orders)
+            if read is ExtraRead.PRICE:
+                tg.start_soon(price, sub.id, sub.customerId or "")
+            elif read is ExtraRead.HISTORY:
+                tg.start_soon(withdrawn, sub.id)
 
         live = await collect_live(
             client, (d.id for d in desired.subscriptions), options, lookahead=lookahead

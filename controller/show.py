@@ -21,8 +21,8 @@ from controller.marketplace.client import MarketplaceClient
 from controller.marketplace.models import Money, OrderStatus, OrderType
 from controller.marketplace.settings import ApiSettings
 from controller.plan.inputs import LiveState, PlanOptions
-from controller.plan.model import Action
-from controller.plan.planner import draft_steps, make_plan
+from controller.plan.planner import make_plan
+from controller.plan.reads import ExtraRead, extra_read
 from controller.report.show import ShowData, render_show_json, render_show_text
 from controller.revision import spec_revision
 from controller.spec.loader import load_specs
@@ -48,8 +48,8 @@ async def gather(
         # The orders the planner sees in a full plan (controller/observe.py): open and
         # failed ones, plus withdrawn cancellations when it would cancel.
         seen = tuple(o for o in orders if o.status in _PLANNED_STATUSES)
-        steps = draft_steps(declared, sub, seen, options)
-        if any(s.action is Action.CANCEL for s in steps):
+        read = extra_read(declared, sub, seen)
+        if read is ExtraRead.HISTORY:
             seen += tuple(
                 o
                 for o in orders
@@ -57,12 +57,11 @@ async def gather(
             )
         estimates: dict[str, Money] = {}
         unreadable: dict[str, str] = {}
-        for step in steps:
-            if step.action is Action.RENEW:
-                try:
-                    estimates[sub_id] = await client.estimate_renewal(step.customerId, sub_id)
-                except ApiError as err:
-                    unreadable[sub_id] = f"renewal price: {err}"
+        if read is ExtraRead.PRICE:
+            try:
+                estimates[sub_id] = await client.estimate_renewal(sub.customerId or "", sub_id)
+            except ApiError as err:
+                unreadable[sub_id] = f"renewal price: {err}"
         live = LiveState(
             subscriptions={sub_id: sub},
             orders={sub_id: seen},

@@ -18,7 +18,7 @@ from controller.marketplace.client import MarketplaceClient
 from controller.marketplace.retry import set_testing
 from controller.observe import observe_and_plan
 from controller.plan.inputs import PlanOptions
-from controller.plan.model import Action, IssueCode
+from controller.plan.model import Action, IssueCode, RenewStep, acted_on
 from controller.sandbox.embedded import embedded_transport
 from controller.spec.loader import load_specs
 from tests.e2e.harness import sub, write_specs
@@ -97,7 +97,7 @@ async def test_an_order_read_twice_is_planned_once(tmp_path: Path) -> None:
             load_specs([str(specs)]),
             PlanOptions(now=dt.datetime.now(dt.UTC), stuck_after=dt.timedelta(hours=1)),
         )
-    assert [(s.action, s.orderId) for s in plan.steps] == [(Action.APPROVE, "77")]
+    assert [(s.action, acted_on(s)[0]) for s in plan.steps] == [(Action.APPROVE, "77")]
     assert [s.orderId for s in plan.stuck] == ["77"]
 
 
@@ -145,6 +145,7 @@ async def test_extra_reads_start_while_the_listing_goes_on(tmp_path: Path) -> No
         ("2", Action.CANCEL),
         ("2", Action.APPROVE),
     ]
+    assert isinstance(plan.steps[0], RenewStep)
     assert plan.steps[0].price is not None
     pages = [i for i, line in enumerate(recorder.sent) if line.startswith("GET /subscriptions?")]
     estimate = recorder.sent.index("POST /orders/estimate?")

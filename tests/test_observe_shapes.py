@@ -18,7 +18,7 @@ import pytest
 from controller.marketplace.client import MarketplaceClient
 from controller.observe import observe_and_plan
 from controller.plan.inputs import PlanOptions
-from controller.plan.model import Action, IssueCode, Plan
+from controller.plan.model import Action, IssueCode, Plan, RenewStep, acted_on
 from controller.spec.loader import load_specs
 from tests.e2e.harness import write_specs
 from tests.marketplace.conftest import make_client
@@ -139,7 +139,7 @@ async def test_open_orders_without_subscription_id_in_lists_are_still_seen(
             _active("3"),
         ],
     )
-    assert [(s.subscriptionId, s.action, s.orderId) for s in plan.steps] == [
+    assert [(s.subscriptionId, s.action, acted_on(s)[0]) for s in plan.steps] == [
         ("1", Action.APPROVE, pending["id"])
     ]
     progress = {p.subscriptionId: p.orderId for p in plan.inProgress}
@@ -193,6 +193,7 @@ async def test_estimate_with_only_the_guaranteed_fields_is_priced(tmp_path: Path
             make_client(http, api.clock), load_specs([str(specs)]), PlanOptions(now=NOW)
         )
     (step,) = plan.steps
+    assert isinstance(step, RenewStep)
     assert step.price is not None
     assert step.price.currency == "GBP"
 

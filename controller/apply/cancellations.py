@@ -14,15 +14,16 @@ from controller.errors import ApiClientError, NotFound, Unauthorized
 from controller.marketplace.client import OrderOwner
 from controller.marketplace.conventions import ATTR_CANCELLATION_REASON
 from controller.marketplace.models import Order, OrderStatus, OrderType, SubscriptionStatus
-from controller.plan.model import Step, SubscriptionPlan
+from controller.plan.model import ApproveStep, CancelStep, Step, SubscriptionPlan, WithdrawStep
 from controller.plan.outcome import Outcome, StepOutcome
 
 
 class CancellationSteps(StepWriter):
     """The ``cancel``, ``approve`` and ``withdraw`` steps (``_cancel``, ``_order_code``)."""
 
-    async def _cancel(self, sub: SubscriptionPlan, step: Step) -> tuple[StepOutcome, Order | None]:
-        assert step.reason is not None
+    async def _cancel(
+        self, sub: SubscriptionPlan, step: CancelStep
+    ) -> tuple[StepOutcome, Order | None]:
         attrs = {**self._attributes(sub), ATTR_CANCELLATION_REASON: step.reason}
         try:
             order, cid, existed = await self._place(sub, step, OrderType.CANCELLATION, attrs)
@@ -69,7 +70,12 @@ class CancellationSteps(StepWriter):
         )
 
     async def _order_code(
-        self, sub: SubscriptionPlan, step: Step, created: Order | None, *, approve: bool
+        self,
+        sub: SubscriptionPlan,
+        step: ApproveStep | WithdrawStep,
+        created: Order | None,
+        *,
+        approve: bool,
     ) -> StepOutcome:
         order_id = step.orderId or (created.id if created else None)
         if order_id is None:

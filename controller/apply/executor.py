@@ -14,6 +14,7 @@ on the shared write path of ``stepwriter.py``.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import assert_never
 
 import anyio
 
@@ -31,7 +32,18 @@ from controller.apply.writelog import log_write
 from controller.errors import ApiClientError, ControllerError, NotFound, Unauthorized
 from controller.marketplace.client import MarketplaceClient
 from controller.marketplace.models import Order
-from controller.plan.model import Action, Plan, Step, SubscriptionPlan
+from controller.plan.model import (
+    Action,
+    ApproveStep,
+    CancelStep,
+    Plan,
+    RenewStep,
+    SetAutoRenewStep,
+    Step,
+    SubscriptionPlan,
+    WithdrawStep,
+    acted_on,
+)
 from controller.plan.outcome import Outcome, StepOutcome
 from controller.taskgroups import task_group
 
@@ -97,7 +109,7 @@ class Executor(RenewalSteps, CancellationSteps):
                         action=step.action,
                         outcome=Outcome.FAILED,
                         message=str(err),
-                        orderId=order.id if order else step.orderId,
+                        orderId=order.id if order else acted_on(step)[0],
                     )
                 )
                 self._skip_rest(sub, index, f"not attempted: {step.action.value} failed before it")
@@ -128,19 +140,22 @@ class Executor(RenewalSteps, CancellationSteps):
     async def _run_step(
         self, sub: SubscriptionPlan, step: Step, created: Order | None
     ) -> tuple[StepOutcome, Order | None]:
-        if step.action is Action.SET_AUTO_RENEW:
-            return await self._set_auto_renew(sub, step), created
-        if step.action is Action.RENEW:
-            return await self._renew(sub, step), created
-        if step.action is Action.CANCEL:
-            return await self._cancel(sub, step)
-        if step.action is Action.APPROVE:
-            return await self._order_code(sub, step, created, approve=True), created
-        return await self._order_code(sub, step, created, approve=False), created
+        match step:
+            case SetAutoRenewStep():
+                return await self._set_auto_renew(sub, step), created
+            case RenewStep():
+                return await self._renew(sub, step), created
+            case CancelStep():
+                return await self._cancel(sub, step)
+            case ApproveStep():
+                return await self._order_code(sub, step, created, approve=True), created
+            case WithdrawStep():
+                return await self._order_code(sub, step, created, approve=False), created
+            case _:
+                assert_never(step)
 
-    async def _set_auto_renew(self, sub: SubscriptionPlan, step: Step) -> StepOutcome:
+    async def _set_auto_renew(self, sub: SubscriptionPlan, step: SetAutoRenewStep) -> StepOutcome:
         value = step.autoRenew
-        assert value is not None
         try:
             handle, written = await self._attempt(
                 sub.id, step, lambda: self.client.set_auto_renew(sub.id, value)

@@ -11,15 +11,15 @@ from __future__ import annotations
 from controller.apply.stepwriter import StepFailed, StepInterrupted, StepWriter, on_order
 from controller.marketplace.client import Baseline
 from controller.marketplace.models import Order, OrderStatus, OrderType
-from controller.plan.model import Step, SubscriptionPlan
+from controller.plan.model import RenewStep, SubscriptionPlan
 from controller.plan.outcome import Outcome, StepOutcome
 
 
 class RenewalSteps(StepWriter):
     """The ``renew`` step (``_renew``)."""
 
-    async def _renew(self, sub: SubscriptionPlan, step: Step) -> StepOutcome:
-        terms = step.terms or 0
+    async def _renew(self, sub: SubscriptionPlan, step: RenewStep) -> StepOutcome:
+        terms = step.terms
         last: Order | None = None
         cid: str | None = None
         for term in range(terms):
@@ -70,7 +70,7 @@ class RenewalSteps(StepWriter):
         )
 
     async def _before_term(
-        self, sub: SubscriptionPlan, step: Step, term: int, terms: int
+        self, sub: SubscriptionPlan, step: RenewStep, term: int, terms: int
     ) -> StepOutcome | Baseline:
         """The outcome if no term may be placed now, else the placement's baseline.
 
@@ -84,11 +84,11 @@ class RenewalSteps(StepWriter):
         renewal orders and its expiry are the baseline that tells, after a lost answer,
         whether the POST created an order (ordering.py).
         """
-        target = step.renewThrough or step.newExpiry
+        target = step.renewThrough
         live = await self.client.get_subscription(sub.id)
         listed = await self.client.order_set(sub.id)
         baseline = Baseline(listed.ids(OrderType.RENEWAL), live.expirationDate)
-        if target is None or live.expirationDate is None or live.expirationDate < target:
+        if live.expirationDate is None or live.expirationDate < target:
             pending = [o for o in listed.orders if o.type is OrderType.RENEWAL and o.is_open]
             if not pending:
                 return baseline

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-from controller.plan.model import Action, Plan, Step
+from controller.plan.model import Action, Plan, RenewStep, Step
 from controller.plan.outcome import ApplyResult, Outcome
 
 FORMAT_VERSION = 1
@@ -143,7 +143,7 @@ def _spent(
     totals: dict[str, Decimal] = {}
 
     def add(step: Step | None, terms: int | None) -> None:
-        if step is None or step.pricePerTerm is None:
+        if not isinstance(step, RenewStep) or step.pricePerTerm is None:
             return
         count = terms if terms is not None else (step.terms or 0)
         cur = step.pricePerTerm.currency

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field, field_validator, model_validator
 from pydantic.dataclasses import dataclass as pydantic_dataclass
@@ -88,23 +88,64 @@ class Price(_Value):
         return Decimal(self.amount)
 
 
-class Step(_Value):
-    """One write. Fields beyond ``action`` are filled as the action needs them."""
+class _StepBase(_Value):
+    """What every step has; ``action`` tells which of the ``Step`` variants it is."""
 
     action: Action
     subscriptionId: str
     customerId: str
     description: str
-    autoRenew: bool | None = None
-    terms: int | None = None  # renew: how many renewal orders
-    fromExpiry: dt.date | None = None
-    newExpiry: dt.date | None = None
-    renewThrough: dt.date | None = None  # renew: the declared target; apply stops there
-    pricePerTerm: Price | None = None
-    price: Price | None = None  # renew: pricePerTerm x terms
-    reason: str | None = None  # cancel
-    orderId: str | None = None
+
+
+class SetAutoRenewStep(_StepBase):
+    action: Literal[Action.SET_AUTO_RENEW] = Action.SET_AUTO_RENEW
+    autoRenew: bool
+
+
+class RenewStep(_StepBase):
+    action: Literal[Action.RENEW] = Action.RENEW
+    terms: int  # how many renewal orders
+    fromExpiry: dt.date
+    newExpiry: dt.date
+    renewThrough: dt.date  # the declared target; apply stops there
+    pricePerTerm: Price | None = None  # absent: no estimate was available
+    price: Price | None = None  # pricePerTerm x terms
+
+
+class CancelStep(_StepBase):
+    action: Literal[Action.CANCEL] = Action.CANCEL
+    reason: str
+
+
+class ApproveStep(_StepBase):
+    action: Literal[Action.APPROVE] = Action.APPROVE
+    orderId: str | None = None  # absent: the order the cancel step before it places
     orderNumber: str | None = None
+
+
+class WithdrawStep(_StepBase):
+    action: Literal[Action.WITHDRAW] = Action.WITHDRAW
+    orderId: str
+    orderNumber: str | None = None
+
+
+# One write. A tagged union on ``action``: each variant has the fields its action needs,
+# and a plan file with an unknown action is refused when it is read. The JSON is the
+# same as when Step was one model with optional fields: plans are written with
+# exclude_none, so a field a variant lacks was never written for that action.
+Step = Annotated[
+    SetAutoRenewStep | RenewStep | CancelStep | ApproveStep | WithdrawStep,
+    Field(discriminator="action"),
+]
+
+
+def acted_on(step: Step) -> tuple[str | None, str | None]:
+    """``(orderId, orderNumber)`` of the existing order an approve or withdraw step acts
+    on; ``(None, None)`` for the other actions (and an approve of the order placed by the
+    cancel step before it)."""
+    if isinstance(step, ApproveStep | WithdrawStep):
+        return step.orderId, step.orderNumber
+    return None, None
 
 
 class Issue(_Value):

@@ -19,21 +19,24 @@ MAX_DIFFERENCES = 3  # shown in a stale-plan refusal; the rest is "..."
 
 StepKey = tuple[object, ...]
 
+# What a step does, without its wording: the fields apply acts or spends on (those its
+# action has; the action itself tells the variants apart).
+_KEY_FIELDS: set[str] = {
+    "action",
+    "subscriptionId",
+    "customerId",
+    "orderId",
+    "autoRenew",
+    "terms",
+    "newExpiry",
+    "reason",
+    "price",
+}
+
 
 def step_key(step: Step) -> StepKey:
     """What a step does, without its wording: the fields apply acts or spends on."""
-    price = (step.price.amount, step.price.currency) if step.price else None
-    return (
-        step.action.value,
-        step.subscriptionId,
-        step.customerId,
-        step.orderId,
-        step.autoRenew,
-        step.terms,
-        step.newExpiry,
-        step.reason,
-        price,
-    )
+    return tuple(step.model_dump(include=_KEY_FIELDS).items())
 
 
 def check_origin(saved: Plan, *, target: str, spec_digest: str) -> Refusal | None:

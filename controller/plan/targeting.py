@@ -15,12 +15,11 @@ time, never a write.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable
-from decimal import Decimal
 
 from controller.errors import ConfigError
 from controller.plan.model import Plan, Targeting, Warning_
+from controller.plan.totals import plan_totals
 from controller.spec.models import DesiredState
 
 
@@ -58,27 +57,14 @@ def restrict(plan: Plan, only: Iterable[str] = (), customers: Iterable[str] = ()
         for c in customers_wanted
         if c not in seen_customers
     ]
-    by_action: Counter[str] = Counter()
-    cost: dict[str, Decimal] = {}
-    for sub in subs:
-        for step in sub.steps:
-            by_action[step.action.value] += 1
-            if step.price is not None:
-                currency = step.price.currency
-                cost[currency] = cost.get(currency, Decimal(0)) + step.price.value
-    # model_copy, not a new Totals: fields this module does not know keep their values.
-    totals = plan.totals.model_copy(
-        update={
-            "changes": sum(by_action.values()),
-            "byAction": dict(sorted(by_action.items())),
-            "cost": {cur: str(amount) for cur, amount in sorted(cost.items())},
-            "inProgress": len(in_progress),
-            "errors": len(errors),
-            "drift": len(drift),
-            "stuck": len(stuck),
-            "inSync": sum(1 for s in subs if s.status == "in-sync"),
-            "managed": len(subs),
-        }
+    # Counted as make_plan counts (totals.py); unmanaged subscriptions are not targeted.
+    totals = plan_totals(
+        subs,
+        errors=errors,
+        in_progress=in_progress,
+        drift=drift,
+        stuck=stuck,
+        unmanaged=plan.totals.unmanaged,
     )
     targeting = Targeting(
         only=ids_wanted,

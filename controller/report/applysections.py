@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from controller.plan.model import Step
+from controller.plan.model import Step, acted_on
 from controller.plan.outcome import ApplyResult, Outcome
 from controller.report.sections import Section, errors_section, plural
 
@@ -132,7 +132,7 @@ def apply_sections(result: ApplyResult) -> list[Section]:
                 (
                     s.subscriptionId,
                     s.action.value,
-                    s.orderNumber or s.orderId or "",
+                    acted_on(s)[1] or acted_on(s)[0] or "",
                     "",
                     "no outcome",
                 )

@@ -18,6 +18,7 @@ from controller.marketplace.client import MarketplaceClient
 from controller.marketplace.settings import ApiSettings, Secret
 from controller.observe import observe_and_plan
 from controller.plan.inputs import PlanOptions
+from controller.plan.model import RenewStep
 from controller.plan.outcome import Outcome
 from controller.reconcile import ApplyOptions, apply
 from controller.sandbox.embedded import BASE_URL, EmbeddedTransport, embedded_transport
@@ -142,6 +143,7 @@ async def test_renew_plans_the_terms_the_marketplace_applies(tmp_path: Path) -> 
     async with sandbox(tmp_path, seed) as (client, _transport):
         plan = await observe_and_plan(client, desired, options())
         (step,) = plan.steps
+        assert isinstance(step, RenewStep)
         assert (step.terms, step.newExpiry) == (2, dt.date(2027, 3, 31))
         report = await Executor(client, Journal(None), ExecutorOptions()).run(plan)
         assert [o.outcome for o in report.outcomes] == [Outcome.SUCCEEDED]

@@ -20,7 +20,7 @@ from controller.apply.executor import Executor, ExecutorOptions
 from controller.apply.journal import Journal
 from controller.observe import observe_and_plan
 from controller.plan.inputs import PlanOptions
-from controller.plan.model import Action, Plan
+from controller.plan.model import Action, Plan, RenewStep
 from controller.plan.outcome import Outcome
 from controller.spec.loader import load_specs
 from tests.e2e.harness import write_specs
@@ -74,6 +74,7 @@ async def test_lost_answers_and_lost_attributes_never_pay_twice_for_a_term(
 
     plan, outcomes, journal = await _run(api, tmp_path, entry, misbehave)
     (step,) = plan.steps
+    assert isinstance(step, RenewStep)
     assert step.terms == 3
     # The first POST committed (one term paid); its answer was lost and the order cannot
     # be told ours: the subscription stops there. Before the fix: 3 orders for 1 term.

@@ -26,7 +26,7 @@ from controller.errors import ApiError
 from controller.marketplace.models import Estimate, Order, Subscription, adapter
 from controller.observe import observe_and_plan
 from controller.plan.inputs import PlanOptions
-from controller.plan.model import IssueCode, Plan
+from controller.plan.model import IssueCode, Plan, acted_on
 from controller.spec.loader import load_specs
 from tests.contract.schemas import load
 from tests.e2e.harness import write_specs
@@ -158,7 +158,7 @@ def test_observe_and_plan_survive_every_spec_valid_world(
         # A whole-response problem (e.g. a page the client cannot trust) is a clean,
         # reported error; anything else escaping is a bug.
         return
-    keys = Counter((s.subscriptionId, s.action, s.orderId) for s in plan.steps)
+    keys = Counter((s.subscriptionId, s.action, acted_on(s)[0]) for s in plan.steps)
     assert all(n == 1 for n in keys.values()), keys
     per_sub = Counter((s.subscriptionId, s.action) for s in plan.steps)
     assert all(n == 1 for n in per_sub.values()), per_sub

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from controller.marketplace.models import Money
 from controller.plan.guards import GuardLimits, evaluate_guards, with_refusals
-from controller.plan.model import Plan, RefusalKind
+from controller.plan.model import Plan, RefusalKind, RenewStep
 from controller.plan.planner import make_plan
 from controller.report.markdown import render_plan_markdown
 from controller.report.text import render_plan_text
@@ -32,6 +32,7 @@ def _kinds(plan: Plan, limits: GuardLimits) -> list[RefusalKind]:
 
 def test_no_refusal_within_the_limits() -> None:
     plan = _renewals("2027-12-31")  # 11 terms
+    assert isinstance(plan.steps[0], RenewStep)
     assert plan.steps[0].terms == 11
     assert evaluate_guards(plan, GuardLimits()) == ()
     assert evaluate_guards(plan, GuardLimits(max_cost={"GBP": Decimal("110")})) == ()
@@ -39,6 +40,7 @@ def test_no_refusal_within_the_limits() -> None:
 
 def test_a_ten_year_typo_is_refused_by_the_default_term_cap() -> None:
     plan = _renewals("2037-01-31")
+    assert isinstance(plan.steps[0], RenewStep)
     assert plan.steps[0].terms == 120
     (refusal,) = evaluate_guards(plan, GuardLimits())
     assert refusal.kind is RefusalKind.MAX_RENEWAL_TERMS

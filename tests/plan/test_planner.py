@@ -9,7 +9,14 @@ from typing import Any
 import pytest
 
 from controller.marketplace.models import Money, Order, Subscription
-from controller.plan.model import Action, IssueCode, Plan, ProgressKind
+from controller.plan.model import (
+    Action,
+    IssueCode,
+    Plan,
+    ProgressKind,
+    RenewStep,
+    SetAutoRenewStep,
+)
 from controller.plan.planner import make_plan
 from controller.spec.models import Cancellation, DesiredState
 from tests.plan.builders import declared, live, live_sub, options, order, state
@@ -208,6 +215,7 @@ def test_open_cancellation_with_auto_renew_on_disables_it_and_waits(
     d = declared(state="cancelled", cancellation=manual)
     plan = make_plan(state(d), live(live_sub(**SOON), orders=orders), options())
     (step,) = plan.steps
+    assert isinstance(step, SetAutoRenewStep)
     assert (step.action, step.autoRenew) == (Action.SET_AUTO_RENEW, False)
     later = make_plan(state(d), live(live_sub(), orders=orders), options())
     assert not later.steps  # firing months away: the open order completes first
@@ -253,6 +261,7 @@ def test_totals_by_currency_and_month_end_terms() -> None:
         options(),
     )
     first = plan.steps[0]
+    assert isinstance(first, RenewStep)
     # The anchor day 31 is kept: 31 Jan -> 28 Feb -> 31 Mar (never 28 Mar, issue 13)
     assert (first.terms, first.newExpiry) == (2, dt.date(2027, 3, 31))
     assert plan.totals.cost == {"EUR": "10", "GBP": "24.00"}
@@ -405,3 +414,19 @@ def test_protected_cancelled_declaration_is_refused_even_past_the_model() -> Non
     plan = make_plan(desired, live(live_sub()), options())
     assert [e.code for e in plan.errors] == [IssueCode.PROTECTED]
     assert plan.steps == ()
+
+
+@pytest.mark.parametrize(
+    "decl",
+    [{"state": "cancelled"}, {"renewThrough": dt.date(2028, 3, 31)}],
+    ids=["cancel turning auto-renew off first", "renew"],
+)
+def test_missing_live_customer_id_is_an_error_not_a_crash(decl: dict[str, Any]) -> None:
+    # Steps that named the customer as sub.customerId (None) failed validation while
+    # planning: a traceback instead of the subscription's own error.
+    d = declared(**decl)
+    plan = make_plan(state(d), live(live_sub(customerId=None, **SOON)), options())
+    assert [(e.code, e.message) for e in plan.errors] == [
+        (IssueCode.UNREADABLE, "live customerId missing: needed for the changes; nothing done")
+    ]
+    assert not plan.steps

@@ -15,7 +15,7 @@ import pytest
 from rich.console import Console
 
 from controller.commands.options import Output
-from controller.plan.model import Plan
+from controller.plan.model import Plan, acted_on
 from controller.report.text import render_apply_text, render_plan_text
 from tests.report.plans import apply_result, every_rule_plan
 
@@ -39,8 +39,9 @@ def _tokens(plan: Plan) -> set[str]:
         for step in sub.steps:
             tokens.add(sub.id)
             tokens.add(step.action.value)
-            if step.orderNumber:
-                tokens.add(step.orderNumber)
+            number = acted_on(step)[1]
+            if number:
+                tokens.add(number)
     tokens.update(p.orderNumber for p in plan.inProgress if p.orderNumber)
     tokens.update(s.orderNumber for s in plan.stuck if s.orderNumber)
     tokens.update(e.code.value for e in plan.errors)
