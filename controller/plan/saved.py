@@ -13,25 +13,15 @@ declared) cannot match a fresh plan, and a plan made against server A is refused
 from __future__ import annotations
 
 from controller.plan.model import Plan, Refusal, RefusalKind, Step, SubscriptionPlan
-from controller.plan.stalediff import differences
+from controller.plan.stalediff import STEP_FIELDS, differences
 
 MAX_DIFFERENCES = 3  # shown in a stale-plan refusal; the rest is "..."
 
-StepKey = tuple[object, ...]
+StepKey = tuple[tuple[str, object], ...]
 
 # What a step does, without its wording: the fields apply acts or spends on (those its
-# action has; the action itself tells the variants apart).
-_KEY_FIELDS: set[str] = {
-    "action",
-    "subscriptionId",
-    "customerId",
-    "orderId",
-    "autoRenew",
-    "terms",
-    "newExpiry",
-    "reason",
-    "price",
-}
+# action has; the action itself tells the variants apart). stalediff explains the same ones.
+_KEY_FIELDS: set[str] = set(STEP_FIELDS)
 
 
 def step_key(step: Step) -> StepKey:
