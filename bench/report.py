@@ -30,8 +30,8 @@ WHY: dict[str, str] = {
     "floor": (
         "the floor validates nothing: subctl loads the specs with line numbers and strict "
         "pydantic models (see the validate column), validates every live subscription "
-        "into a model, plans each renew/cancel candidate twice (a draft as it arrives, to "
-        "start its price or history read, then the final plan), renders the JSON, and "
+        "into a model, asks each declared subscription as it arrives whether it needs a "
+        "price or history read (plan/reads.py), plans, renders the JSON, and "
         "makes 65 calls the floor does not (40 estimates, 25 withdrawn-history look-ups)."
     ),
     "scale": (
