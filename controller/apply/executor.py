@@ -7,8 +7,9 @@ through ``MarketplaceClient.place_order``, which never duplicates an order after
 unknown outcome; approve and withdraw re-read the order when a retry is refused.
 
 This module runs the subscriptions and dispatches each step (``_run_step``); the
-steps themselves are in ``renewals.py`` and ``cancellations.py`` (set-auto-renew here),
-on the shared write path of ``stepwriter.py``.
+steps themselves are functions in ``renewals.py`` and ``cancellations.py``
+(set-auto-renew here), each given the run's ``StepWriter`` (``stepwriter.py``), the
+one write path.
 """
 
 from __future__ import annotations
@@ -18,15 +19,16 @@ from typing import assert_never
 
 import anyio
 
-from controller.apply.cancellations import CancellationSteps
+from controller.apply.cancellations import already_cancelled, cancel, set_order_code
 from controller.apply.groupcommit import GroupCommit
 from controller.apply.journal import Journal
-from controller.apply.renewals import RenewalSteps
+from controller.apply.renewals import renew
 from controller.apply.stepwriter import (
     ExecutionReport,
     ExecutorOptions,
     StepFailed,
     StepInterrupted,
+    StepWriter,
 )
 from controller.apply.writelog import log_write
 from controller.errors import ApiClientError, ControllerError, NotFound, Unauthorized
@@ -50,7 +52,7 @@ from controller.taskgroups import task_group
 __all__ = ["ExecutionReport", "Executor", "ExecutorOptions"]
 
 
-class Executor(RenewalSteps, CancellationSteps):
+class Executor:
     """Runs a plan: ``run(plan)`` returns every step's outcome, in plan order."""
 
     def __init__(
@@ -60,15 +62,13 @@ class Executor(RenewalSteps, CancellationSteps):
         options: ExecutorOptions,
         on_step: Callable[[StepOutcome], None] | None = None,
     ) -> None:
-        self.client = client
-        self.journal = journal
         self.options = options
         self.on_step = on_step
         self.report = ExecutionReport()
-        self._gone: set[str] = set()  # found terminated/removed while running its steps
         # The journal's records are written off the event loop, batched (group commit).
         # log_write: -v logs each write as it is journalled (apply/writelog.py).
-        self._records = GroupCommit(journal, on_line=log_write)
+        records = GroupCommit(journal, on_line=log_write)
+        self._writer = StepWriter(client, options, self.report, records)
 
     async def run(self, plan: Plan) -> ExecutionReport:
         limiter = anyio.CapacityLimiter(max(1, self.options.concurrency))
@@ -83,7 +83,7 @@ class Executor(RenewalSteps, CancellationSteps):
                     if sub.steps:
                         tg.start_soon(one, sub)
         finally:
-            self._records.close()
+            self._writer.records.close()
         order = {s.id: i for i, s in enumerate(plan.subscriptions)}
         self.report.outcomes.sort(key=lambda o: order.get(o.subscriptionId, 0))
         return self.report
@@ -115,7 +115,7 @@ class Executor(RenewalSteps, CancellationSteps):
                 self._skip_rest(sub, index, f"not attempted: {step.action.value} failed before it")
                 return
             self._record(outcome)
-            if sub.id in self._gone or (step.action is Action.CANCEL and created is None):
+            if sub.id in self._writer.gone or (step.action is Action.CANCEL and created is None):
                 # Cancelled meanwhile by someone else: nothing left to approve.
                 self._skip_rest(sub, index, "not needed: the subscription is already cancelled")
                 return
@@ -140,49 +140,53 @@ class Executor(RenewalSteps, CancellationSteps):
     async def _run_step(
         self, sub: SubscriptionPlan, step: Step, created: Order | None
     ) -> tuple[StepOutcome, Order | None]:
+        w = self._writer
         match step:
             case SetAutoRenewStep():
-                return await self._set_auto_renew(sub, step), created
+                return await _set_auto_renew(w, sub, step), created
             case RenewStep():
-                return await self._renew(sub, step), created
+                return await renew(w, sub, step), created
             case CancelStep():
-                return await self._cancel(sub, step)
+                return await cancel(w, sub, step)
             case ApproveStep():
-                return await self._order_code(sub, step, created, approve=True), created
+                return await set_order_code(w, sub, step, created, approve=True), created
             case WithdrawStep():
-                return await self._order_code(sub, step, created, approve=False), created
+                return await set_order_code(w, sub, step, created, approve=False), created
             case _:
                 assert_never(step)
 
-    async def _set_auto_renew(self, sub: SubscriptionPlan, step: SetAutoRenewStep) -> StepOutcome:
-        value = step.autoRenew
-        try:
-            handle, written = await self._attempt(
-                sub.id, step, lambda: self.client.set_auto_renew(sub.id, value)
-            )
-        except ApiClientError as err:
-            if value or isinstance(err, NotFound | Unauthorized):
-                raise
-            # Turning auto-renew off as a cancellation's first step: refused because
-            # another run's cancellation completed since the plan? Live state decides.
-            gone = await self._already_cancelled(sub, step)
-            if gone is None:
-                raise
-            return gone
-        cid = written.correlation_id
-        if written.value.renewalStatus != step.autoRenew:
-            await self._records.finish(
-                handle,
-                Outcome.FAILED.value,
-                correlation_id=cid,
-                message="the marketplace did not change renewalStatus",
-            )
-            raise StepFailed("the marketplace answered but renewalStatus did not change")
-        await self._records.finish(handle, Outcome.SUCCEEDED.value, correlation_id=cid)
-        return StepOutcome(
-            subscriptionId=sub.id,
-            action=step.action,
-            outcome=Outcome.SUCCEEDED,
-            message=step.description,
-            correlationId=cid,
+
+async def _set_auto_renew(
+    w: StepWriter, sub: SubscriptionPlan, step: SetAutoRenewStep
+) -> StepOutcome:
+    value = step.autoRenew
+    try:
+        handle, written = await w.attempt(
+            sub.id, step, lambda: w.client.set_auto_renew(sub.id, value)
         )
+    except ApiClientError as err:
+        if value or isinstance(err, NotFound | Unauthorized):
+            raise
+        # Turning auto-renew off as a cancellation's first step: refused because
+        # another run's cancellation completed since the plan? Live state decides.
+        gone = await already_cancelled(w, sub, step)
+        if gone is None:
+            raise
+        return gone
+    cid = written.correlation_id
+    if written.value.renewalStatus != step.autoRenew:
+        await w.records.finish(
+            handle,
+            Outcome.FAILED.value,
+            correlation_id=cid,
+            message="the marketplace did not change renewalStatus",
+        )
+        raise StepFailed("the marketplace answered but renewalStatus did not change")
+    await w.records.finish(handle, Outcome.SUCCEEDED.value, correlation_id=cid)
+    return StepOutcome(
+        subscriptionId=sub.id,
+        action=step.action,
+        outcome=Outcome.SUCCEEDED,
+        message=step.description,
+        correlationId=cid,
+    )

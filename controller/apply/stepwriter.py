@@ -1,10 +1,10 @@
 """What every step handler of the executor shares: its state and the one way to write.
 
-Inside the executor: ``StepWriter`` is the base class of the step handlers
-(``renewals.py``, ``cancellations.py``), which ``Executor`` (``executor.py``) combines.
-A write goes out only through ``_attempt``: not started once Ctrl-C asked to stop,
+Inside the executor: ``Executor`` (``executor.py``) makes one ``StepWriter`` per run and
+hands it to the step functions (``renewals.py``, ``cancellations.py``, ``autorenew.py``).
+A write goes out only through ``attempt``: not started once Ctrl-C asked to stop,
 its journal entry durable first (``groupcommit.py``), closed as failed if the call
-raises. ``_place`` is the one order placement (``MarketplaceClient.place_order``, which
+raises. ``place`` is the one order placement (``MarketplaceClient.place_order``, which
 never duplicates an order after an unknown outcome); ``on_order`` builds a step's
 outcome about an order.
 """
@@ -61,22 +61,23 @@ class StepFailed(Exception):
         self.order = order
 
 
+@dataclass
 class StepWriter:
-    """The executor's state the step handlers use (set by ``Executor.__init__``)."""
+    """One run's write path and what its steps share."""
 
     client: MarketplaceClient
     options: ExecutorOptions
     report: ExecutionReport
-    _records: GroupCommit
-    _gone: set[str]  # found terminated/removed while running its steps
+    records: GroupCommit
+    gone: set[str] = field(default_factory=set)  # found terminated/removed while running
 
-    def _attributes(self, sub: SubscriptionPlan) -> dict[str, str]:
+    def attributes(self, sub: SubscriptionPlan) -> dict[str, str]:
         attrs = {ATTR_PLACED_BY: PLACED_BY_SUBCTL, ATTR_SPEC_SOURCE: sub.source}
         if self.options.revision:
             attrs[ATTR_REVISION] = self.options.revision
         return attrs
 
-    async def _attempt(
+    async def attempt(
         self,
         sub_id: str,
         step: Step,
@@ -87,13 +88,13 @@ class StepWriter:
         """Run one write with its journal entry opened first; a failure closes it."""
         if self.options.stop is not None and self.options.stop():
             raise StepInterrupted  # before the journal entry: nothing of it happened
-        handle = await self._records.start(
+        handle = await self.records.start(
             sub_id, step.action.value, order_id, request_id=request_id
         )
         try:
             return handle, await call()
         except ControllerError as err:
-            await self._records.finish(
+            await self.records.finish(
                 handle,
                 Outcome.FAILED.value,
                 message=str(err),
@@ -101,7 +102,7 @@ class StepWriter:
             )
             raise
 
-    async def _place(
+    async def place(
         self,
         sub: SubscriptionPlan,
         step: Step,
@@ -110,7 +111,7 @@ class StepWriter:
         baseline: Baseline | None = None,
     ) -> tuple[Order, str | None, bool]:
         request_id = self.client.new_request_id()
-        handle, result = await self._attempt(
+        handle, result = await self.attempt(
             sub.id,
             step,
             lambda: self.client.place_order(
@@ -124,14 +125,14 @@ class StepWriter:
             request_id=request_id,
         )
         order = result.order
-        await self._finish_on_order(handle, order, result.correlation_id, result.outcome.value)
+        await self.finish_on_order(handle, order, result.correlation_id, result.outcome.value)
         return order, result.correlation_id, result.already_existed
 
-    async def _finish_on_order(
+    async def finish_on_order(
         self, handle: int, order: Order, correlation_id: str | None, message: str = ""
     ) -> None:
         """Close the journal entry ``handle`` as succeeded, about ``order``."""
-        await self._records.finish(
+        await self.records.finish(
             handle,
             Outcome.SUCCEEDED.value,
             order_id=order.id,
