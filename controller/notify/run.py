@@ -20,8 +20,6 @@ from controller.notify.send import ENV_NOTIFY_URLS, deliver, urls_from_env
 from controller.plan.model import Plan
 from controller.plan.outcome import ApplyResult
 
-DEFAULT_WARN_DAYS = 14
-
 
 def read_journal(path: Path) -> list[dict[str, Any]] | None:
     """The journal's lines (unreadable ones skipped), or None when there is no journal."""
