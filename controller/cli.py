@@ -34,6 +34,7 @@ from controller.commands.options import DEFAULT_JOURNAL, Connection
 from controller.durations import parse_duration
 from controller.errorhandler import run_body, setup_logging
 from controller.errors import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK
+from controller.notify.sources import RunFiles
 from controller.sandbox.command import sandbox_group
 from controller.startup import tune_process
 
@@ -289,16 +290,8 @@ def notify_command(
     """
     from controller.commands.notify import notify  # noqa: PLC0415 - httpx, models, apprise
 
-    run_body(
-        lambda: notify(
-            urls,
-            result_path=result_path,
-            summary_path=summary_path,
-            journal_path=journal_path,
-            warn_days=warn_days,
-            print_doc=print_doc,
-        )
-    )
+    files = RunFiles(result=result_path, summary=summary_path, journal=journal_path)
+    run_body(lambda: notify(urls, files, warn_days=warn_days, print_doc=print_doc))
 
 
 main.add_command(sandbox_group)
