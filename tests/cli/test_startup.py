@@ -25,14 +25,8 @@ print("\\n".join(sorted(sys.modules)), file=sys.stderr)
 
 
 def test_help_of_every_command_loads_no_body() -> None:
-    done = subprocess.run(
-        [sys.executable, "-c", PROGRAM, *VERBS],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    argv = [sys.executable, "-c", PROGRAM, *VERBS]
+    done = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 0, done.stderr[-2000:]
     assert "Usage: subctl status [OPTIONS] PATHS..." in done.stdout
     loaded = done.stderr.split()
