@@ -3,8 +3,8 @@
 Parses options (each written once, in controller/clioptions.py, which also builds one
 frozen value per concern from them), and calls the command's function in
 controller/commands/ through ``run_body`` (controller/errorhandler.py), the one place
-errors become exit codes. ``subctl sandbox``, ``notify`` and ``status`` live beside
-their packages and are registered here.
+errors become exit codes. ``subctl sandbox``, the sandbox's own tool, lives beside its
+package (it must not import the client) and is registered here.
 """
 
 from __future__ import annotations
@@ -18,24 +18,25 @@ import click
 from controller import __version__
 from controller.cliglobal import add_global_options
 from controller.clioptions import (
+    DEFAULT_WARN_DAYS,
     GUARDS,
     SHARED,
     SPEC_PATHS,
     TARGETING,
     GlobalOptions,
     connection,
+    file_option,
     options,
     planning_values,
     text_or_json,
 )
-from controller.commands.options import Connection
+from controller.commands.options import DEFAULT_JOURNAL, Connection
 from controller.durations import parse_duration
 from controller.errorhandler import run_body, setup_logging
 from controller.errors import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK
-from controller.notify.command import notify_command
+from controller.notify.sources import RunFiles
 from controller.sandbox.command import sandbox_group
 from controller.startup import tune_process
-from controller.status.command import status_command
 
 
 class _Group(click.Group):
@@ -209,6 +210,88 @@ def export_command(
     run_body(lambda: export(target, customer=customer, out=out, force=force))
 
 
+@main.command(name="status")
+@click.argument("paths", nargs=-1, required=True)
+@click.option(
+    "--html",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Write the status page to DIR/index.html (self-contained, works offline).",
+)
+@file_option(
+    "--journal",
+    default=DEFAULT_JOURNAL,
+    show_default=True,
+    text="The apply journal whose last runs the page lists.",
+)
+@options("api-url", "marketplace", "stuck-after")
+@click.pass_context
+def status_command(
+    ctx: click.Context,
+    /,
+    paths: tuple[str, ...],
+    html: Path,
+    journal: Path,
+    stuck_after: str,
+    **params: Any,
+) -> None:
+    """Write a static HTML status page of the declared subscriptions (read-only)."""
+    from controller.commands.status import status  # noqa: PLC0415 - httpx, anyio, jinja2
+
+    target = connection(ctx, params)
+    run_body(
+        lambda: status(
+            paths,
+            target,
+            html=html,
+            journal=journal,
+            stuck_after=parse_duration(stuck_after, "--stuck-after"),
+        )
+    )
+
+
+@main.command(name="notify")
+@click.argument("urls", nargs=-1)
+@file_option(
+    "--result",
+    "result_path",
+    text="apply (or plan) --format json output; the most detailed source.",
+)
+@file_option(
+    "--summary",
+    "summary_path",
+    text="The --summary file of the same run (guard refusals; used alone when no result).",
+)
+@file_option(
+    "--journal",
+    "journal_path",
+    text="The apply's journal, to count the renewal orders it placed (money spent).",
+)
+@click.option(
+    "--warn-days",
+    type=click.IntRange(min=0),
+    default=DEFAULT_WARN_DAYS,
+    show_default=True,
+    help="List active subscriptions renewing or expiring within N days.",
+)
+@click.option("--print", "print_doc", is_flag=True, help="Also print the JSON document on stdout.")
+def notify_command(
+    urls: tuple[str, ...],
+    result_path: Path | None,
+    summary_path: Path | None,
+    journal_path: Path | None,
+    warn_days: int,
+    print_doc: bool,
+) -> None:
+    """Post a run's outcome to webhooks, Slack, Teams (URLs, or SUBCTL_NOTIFY_URLS).
+
+    https:// URLs receive subctl's JSON document; slack://, workflows:// (Teams),
+    json:// and other apprise URLs receive a short message. Exit 0 all sent, 1 otherwise.
+    """
+    from controller.commands.notify import notify  # noqa: PLC0415 - httpx, models, apprise
+
+    files = RunFiles(result=result_path, summary=summary_path, journal=journal_path)
+    run_body(lambda: notify(urls, files, warn_days=warn_days, print_doc=print_doc))
+
+
 main.add_command(sandbox_group)
-main.add_command(notify_command)
-main.add_command(status_command)

@@ -2,7 +2,7 @@
 
 Part of the command line (controller/cli.py, which lists the options each command takes
 and calls ``planning_values`` / ``connection`` in its body): the click parameters of
-plan, apply and export become one frozen value per concern (controller/commands/
+plan, apply, export and status become one frozen value per concern (controller/commands/
 options.py, controller/reconcile.py), here and nowhere else.
 """
 
@@ -57,6 +57,8 @@ def _max_cost(
 
 _COUNT = click.IntRange(min=0)
 FILE = click.Path(dir_okay=False, path_type=Path)
+# plan's and apply's --warn-days and notify's (which lists what renews within the days).
+DEFAULT_WARN_DAYS = 14
 Row = tuple[tuple[str, ...], dict[str, Any]]
 
 
@@ -64,7 +66,7 @@ def _row(*decls: str, text: str, **attrs: Any) -> Row:
     return decls, {**attrs, "help": text}
 
 
-# Every option of plan and apply (and export's connection), written once: name ->
+# Every option of plan and apply (and export's and status's shared ones), written once: name ->
 # (declarations, click's attributes). A command lists the names it takes (``options``),
 # in its --help order.
 _OPTIONS: dict[str, Row] = {
@@ -88,7 +90,7 @@ _OPTIONS: dict[str, Row] = {
     "warn-days": _row(
         "--warn-days",
         type=_COUNT,
-        default=14,
+        default=DEFAULT_WARN_DAYS,
         show_default=True,
         text="Warn when auto-renew fires within N days against the spec.",
     ),
@@ -200,6 +202,11 @@ def text_or_json(text: str) -> Callable[[F], F]:
         show_default=True,
         help=text,
     )
+
+
+def file_option(*decls: str, text: str, **attrs: Any) -> Callable[[F], F]:
+    """A ``FILE`` option of one command alone (status and notify; shared ones are above)."""
+    return click.option(*decls, type=FILE, help=text, **attrs)
 
 
 def options(*names: str) -> Callable[[F], F]:

@@ -1,11 +1,11 @@
 """How a command body runs: the one place errors become exit codes, and logging set-up.
 
-Used by every click command (controller/cli.py, controller/sandbox/command.py,
-notify/command.py, status/command.py) around its body, a function returning an int exit
-code (controller/commands/ for the pipeline's verbs). ``run_body`` turns
-``ControllerError`` into a one-line message on stderr and its exit code
-(controller/errors.py), Ctrl-C into 130, and anything else into a short "internal error"
-line (the traceback only with -vv), never a raw traceback for a user mistake.
+Used by every click command (controller/cli.py, controller/sandbox/command.py) around
+its body, a function returning an int exit code (controller/commands/ for every verb but
+the sandbox's own). ``run_body`` turns ``ControllerError`` into a one-line message on
+stderr and its exit code (controller/errors.py), Ctrl-C into 130, and anything else into
+a short "internal error" line (the traceback only with -vv), never a raw traceback for a
+user mistake.
 """
 
 from __future__ import annotations

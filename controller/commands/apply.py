@@ -17,7 +17,7 @@ from controller.apply.interrupt import Interrupt
 from controller.apply.journal import Journal
 from controller.apply.lock import DEFAULT_WAIT_SECONDS, apply_lock, lock_path
 from controller.commands.files import read_plan_file, write_json
-from controller.commands.options import Connection, Output
+from controller.commands.options import DEFAULT_JOURNAL, Connection, Output
 from controller.commands.terminal import ApplyView, echo, echo_err
 from controller.errors import GuardError, Interrupted
 from controller.gctune import batch_gc
@@ -29,8 +29,6 @@ from controller.reconcile import ApplyOptions, Planning
 from controller.report.render import render_apply
 from controller.report.summary import apply_summary, plan_summary
 from controller.target import lock_target, open_client
-
-DEFAULT_JOURNAL = Path(".subctl") / "journal.jsonl"
 
 
 @dataclass(frozen=True)

@@ -13,10 +13,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
+from controller.statedir import STATE_DIR
+
 if TYPE_CHECKING:
     from controller.marketplace.settings import ApiSettings
 
 Format = Literal["text", "json", "markdown"]
+# What apply writes and status reads when --journal is not given.
+DEFAULT_JOURNAL = STATE_DIR / "journal.jsonl"
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,11 @@
-"""The bodies of ``subctl notify`` and ``subctl apply --notify``: read a run's outcome, post it.
+"""Read a run's outcome and post it: for ``subctl notify`` and ``subctl apply --notify``.
 
-``subctl notify`` reads the files a run left (the ``--format json`` output of apply or
-plan, its ``--summary`` file, the journal) and builds the document from the most
-detailed one there; ``notify_apply`` is the same from inside apply, with the result in
-hand. Either way a failed delivery is one line on stderr per URL; for apply it never
-changes the exit code (the run's outcome is what it is), for ``subctl notify`` it is 1.
+``subctl notify`` (controller/commands/notify.py) reads the files a run left (the
+``--format json`` output of apply or plan, its ``--summary`` file, the journal) and
+``build_document`` builds the document from the most detailed one there; ``notify_apply``
+is the same from inside apply, with the result in hand. Either way a failed delivery is
+one line on stderr per URL (``report_failures``); for apply it never changes the exit
+code (the run's outcome is what it is), for ``subctl notify`` it is 1.
 """
 
 from __future__ import annotations
@@ -14,13 +15,12 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from controller.errors import EXIT_ERROR, EXIT_OK, ConfigError, ControllerError
+from controller.errors import ConfigError, ControllerError
 from controller.notify import payload
-from controller.notify.send import ENV_NOTIFY_URLS, deliver, urls_from_env
+from controller.notify.send import deliver
+from controller.notify.sources import RunFiles
 from controller.plan.model import Plan
 from controller.plan.outcome import ApplyResult
-
-DEFAULT_WARN_DAYS = 14
 
 
 def read_journal(path: Path) -> list[dict[str, Any]] | None:
@@ -58,14 +58,9 @@ def _read_json(path: Path, what: str) -> Any | None:
         raise ConfigError(f"{path}: the {what} is not JSON: {err}") from None
 
 
-def build_document(
-    *,
-    result_path: Path | None,
-    summary_path: Path | None,
-    journal_path: Path | None,
-    warn_days: int,
-) -> dict[str, Any]:
+def build_document(files: RunFiles, *, warn_days: int) -> dict[str, Any]:
     """The notification document from the most detailed file available."""
+    result_path, summary_path, journal_path = files.result, files.summary, files.journal
     secrets = payload.known_secrets()
     summary = _read_json(summary_path, "summary") if summary_path else None
     refused = [str(r) for r in (summary or {}).get("guard_refusals") or []]
@@ -192,29 +187,3 @@ def notify_apply(
         report_failures(urls, doc, echo_err)
     except Exception as err:  # a notification never fails the apply
         echo_err(f"warning: notification not sent: {err}")
-
-
-def run_notify(
-    urls: Sequence[str],
-    *,
-    result_path: Path | None,
-    summary_path: Path | None,
-    journal_path: Path | None,
-    warn_days: int,
-    echo: Callable[[str], None],
-    echo_err: Callable[[str], None],
-    print_doc: bool = False,
-) -> int:
-    """``subctl notify``: exit 0 when every URL got the document, 1 otherwise."""
-    targets = list(urls) or urls_from_env()
-    if not targets and not print_doc:
-        raise ConfigError(f"no notification URL: give one or set {ENV_NOTIFY_URLS}")
-    doc = build_document(
-        result_path=result_path,
-        summary_path=summary_path,
-        journal_path=journal_path,
-        warn_days=warn_days,
-    )
-    if print_doc:
-        echo(json.dumps(doc, indent=2, ensure_ascii=False))
-    return EXIT_ERROR if report_failures(targets, doc, echo_err) else EXIT_OK

@@ -5,7 +5,9 @@ Only click is imported here; starlette, uvicorn and SQLite load when the command
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 
@@ -18,41 +20,50 @@ def sandbox_group() -> None:
     """The local sandbox marketplace (not a real marketplace)."""
 
 
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _shown(decl: str, default: object, text: str, **attrs: Any) -> Callable[[F], F]:
+    """An option whose default --help shows."""
+    return click.option(decl, default=default, show_default=True, help=text, **attrs)
+
+
+def _credential(decl: str, default: str, envvar: str, text: str) -> Callable[[F], F]:
+    """What the token call accepts, also read from ``envvar`` (named in the help)."""
+    return click.option(decl, default=default, envvar=envvar, help=f"{text} ({envvar}).")
+
+
 @sandbox_group.command("serve")
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option(
+@_shown("--host", "127.0.0.1", "Address to listen on.")
+@_shown(
     "--port",
-    default=8780,
-    show_default=True,
+    8780,
+    "Port to listen on (0: any free port, printed at start).",
     type=click.IntRange(0, 65535),
-    help="Port to listen on (0: any free port, printed at start).",
 )
-@click.option(
+@_shown(
     "--db",
-    default=".subctl/sandbox.db",
-    show_default=True,
+    ".subctl/sandbox.db",
+    "SQLite file holding the sandbox state (survives restarts); ':memory:' for none.",
     type=click.Path(dir_okay=False),
-    help="SQLite file holding the sandbox state (survives restarts); ':memory:' for none.",
 )
 @click.option(
     "--seed",
     type=click.Path(exists=True, dir_okay=False),
     help="YAML/JSON seed for an empty database (default: the built-in demo set).",
 )
-@click.option(
+@_shown(
     "--profile",
-    type=click.Choice(["full", "minimal"]),
-    default="full",
-    show_default=True,
-    help="full: answers with everything the sandbox knows; minimal: only what the published "
+    "full",
+    "full: answers with everything the sandbox knows; minimal: only what the published "
     "API guarantees (shorter list items, open renewals, shorter tokens and pages).",
+    type=click.Choice(["full", "minimal"]),
 )
-@click.option(
+@_shown(
     "--vendor-delay",
-    default=30.0,
-    show_default=True,
+    30.0,
+    "Seconds from an approved cancellation to its completion by the vendor.",
     type=click.FloatRange(0),
-    help="Seconds from an approved cancellation to its completion by the vendor.",
 )
 @click.option(
     "--renewal-delay",
@@ -60,26 +71,18 @@ def sandbox_group() -> None:
     help="Seconds a renewal stays submitted/processing before it completes "
     "[default: 0 in full, 20 in minimal].",
 )
-@click.option(
-    "--latency-ms",
-    default=0,
-    show_default=True,
-    type=click.IntRange(0),
-    help="Delay added to every answer, in milliseconds.",
-)
-@click.option(
+@_shown("--latency-ms", 0, "Delay added to every answer, in milliseconds.", type=click.IntRange(0))
+@_shown(
     "--fault-rate",
-    default=0.0,
-    show_default=True,
+    0.0,
+    "Share of requests (0..1) that meet an injected fault.",
     type=click.FloatRange(0, 1),
-    help="Share of requests (0..1) that meet an injected fault.",
 )
 @click.option("--fault-seed", type=int, help="Seed of the fault schedule (reproducible runs).")
-@click.option(
+@_shown(
     "--fault-kinds",
-    default="500,503,429,drop,commit-502",
-    show_default=True,
-    help="Comma-separated: 500, 503, 429, drop, commit-502, commit-drop.",
+    "500,503,429,drop,commit-502",
+    "Comma-separated: 500, 503, 429, drop, commit-502, commit-drop.",
 )
 @click.option(
     "--fault-match",
@@ -97,25 +100,13 @@ def sandbox_group() -> None:
     help="Largest page the list calls serve, whatever limit is asked "
     "[default: 100 in full, 25 in minimal].",
 )
-@click.option(
-    "--username",
-    default="sandbox",
-    envvar="SUBCTL_SANDBOX_USERNAME",
-    help="User the token call accepts (SUBCTL_SANDBOX_USERNAME).",
-)
-@click.option(
-    "--password",
-    default="sandbox",
-    envvar="SUBCTL_SANDBOX_PASSWORD",
-    show_default=False,
-    help="Password the token call accepts (SUBCTL_SANDBOX_PASSWORD).",
-)
-@click.option(
+@_credential("--username", "sandbox", "SUBCTL_SANDBOX_USERNAME", "User the token call accepts")
+@_credential("--password", "sandbox", "SUBCTL_SANDBOX_PASSWORD", "Password the token call accepts")
+@_credential(
     "--subscription-key",
-    default="sandbox-key",
-    envvar="SUBCTL_SANDBOX_SUBSCRIPTION_KEY",
-    show_default=False,
-    help="X-Subscription-Key every call must carry (SUBCTL_SANDBOX_SUBSCRIPTION_KEY).",
+    "sandbox-key",
+    "SUBCTL_SANDBOX_SUBSCRIPTION_KEY",
+    "X-Subscription-Key every call must carry",
 )
 def sandbox_serve(
     *,
@@ -124,18 +115,8 @@ def sandbox_serve(
     db: str,
     seed: str | None,
     profile: str,
-    vendor_delay: float,
-    renewal_delay: float | None,
-    latency_ms: int,
-    fault_rate: float,
-    fault_seed: int | None,
     fault_kinds: str,
-    fault_match: tuple[str, ...],
-    token_ttl: int | None,
-    page_limit_max: int | None,
-    username: str,
-    password: str,
-    subscription_key: str,
+    **config: Any,
 ) -> None:
     """Serve the sandbox marketplace over HTTP (for tests, demos and other tools)."""
 
@@ -145,20 +126,12 @@ def sandbox_serve(
         from controller.sandbox.server import serve  # noqa: PLC0415
 
         try:
-            config = SandboxConfig.for_profile(
+            # The other options are SandboxConfig's fields by name (credentials, delays,
+            # faults, token and page limits); None takes the profile's default.
+            settings = SandboxConfig.for_profile(
                 profile,
-                username=username,
-                password=password,
-                subscription_key=subscription_key,
-                token_ttl=token_ttl,
-                page_limit_max=page_limit_max,
-                vendor_delay=vendor_delay,
-                renewal_delay=renewal_delay,
-                latency_ms=latency_ms,
-                fault_rate=fault_rate,
-                fault_seed=fault_seed,
                 fault_kinds=tuple(k.strip() for k in fault_kinds.split(",") if k.strip()),
-                fault_match=fault_match,
+                **config,
             )
         except ValueError as err:
             raise ConfigError(str(err)) from None
@@ -167,7 +140,7 @@ def sandbox_serve(
             port=port,
             db=Path(db),
             seed=Path(seed) if seed else None,
-            config=config,
+            config=settings,
         )
 
     run_body(body)
