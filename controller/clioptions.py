@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from controller.commands.options import Connection, Output
+from controller.defaults import STUCK_AFTER_HOURS, WARN_DAYS
 from controller.durations import parse_duration
 
 if TYPE_CHECKING:
@@ -58,7 +59,7 @@ def _max_cost(
 _COUNT = click.IntRange(min=0)
 FILE = click.Path(dir_okay=False, path_type=Path)
 # plan's and apply's --warn-days and notify's (which lists what renews within the days).
-DEFAULT_WARN_DAYS = 14
+DEFAULT_WARN_DAYS = WARN_DAYS
 Row = tuple[tuple[str, ...], dict[str, Any]]
 
 
@@ -83,7 +84,7 @@ _OPTIONS: dict[str, Row] = {
     ),
     "stuck-after": _row(
         "--stuck-after",
-        default="72h",
+        default=f"{STUCK_AFTER_HOURS}h",
         show_default=True,
         text="Flag open orders older than this (e.g. 72h, 3d).",
     ),

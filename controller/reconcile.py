@@ -23,6 +23,7 @@ from controller.apply.executor import Executor, ExecutorOptions
 from controller.apply.interrupt import Interrupt
 from controller.apply.journal import Journal
 from controller.apply.wait import wait_for_vendor
+from controller.defaults import STUCK_AFTER_HOURS, WARN_DAYS
 from controller.errors import ConfigError, GuardError, Interrupted
 from controller.gctune import freeze_loaded
 from controller.marketplace.client import MarketplaceClient
@@ -50,8 +51,8 @@ class Planning:
     (``--stuck-after`` in seconds, ``--warn-days``)."""
 
     paths: tuple[str, ...]
-    stuck_after: float = 72 * 3600.0
-    warn_days: int = 14
+    stuck_after: float = STUCK_AFTER_HOURS * 3600.0
+    warn_days: int = WARN_DAYS
 
 
 @dataclass(frozen=True)

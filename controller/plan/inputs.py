@@ -10,6 +10,7 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from controller.defaults import STUCK_AFTER_HOURS, WARN_DAYS
 from controller.marketplace.models import Money, Order, Subscription
 
 
@@ -43,8 +44,8 @@ class PlanOptions:
     now: dt.datetime
     target: str = "sandbox"
     revision: str | None = None
-    stuck_after: dt.timedelta = dt.timedelta(hours=72)
-    warn_days: int = 14
+    stuck_after: dt.timedelta = dt.timedelta(hours=STUCK_AFTER_HOURS)
+    warn_days: int = WARN_DAYS
     # Recorded in the plan for apply --plan (controller/plan/saved.py).
     spec_paths: tuple[str, ...] = ()
     spec_digest: str | None = None

@@ -17,6 +17,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, computed_field, field_validator, model_validator
 from pydantic.dataclasses import dataclass as pydantic_dataclass
 
+from controller.defaults import STUCK_AFTER_HOURS
 from controller.errors import EXIT_CHANGES, EXIT_ERROR, EXIT_OK, EXIT_REFUSED
 
 FORMAT_VERSION = 1
@@ -262,7 +263,7 @@ class Plan(_Value):
     createdAt: dt.datetime
     target: str
     revision: str | None = None
-    stuckAfterHours: float = 72.0
+    stuckAfterHours: float = float(STUCK_AFTER_HOURS)
     subscriptions: tuple[SubscriptionPlan, ...] = ()
     errors: tuple[Issue, ...] = ()
     inProgress: tuple[InProgress, ...] = ()
