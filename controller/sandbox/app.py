@@ -25,7 +25,7 @@ import logging
 import secrets
 from collections import Counter
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 from starlette.applications import Starlette
@@ -268,20 +268,32 @@ async def list_subscriptions(request: Request) -> Response:
     return await _guarded(request, run)
 
 
+async def _one(
+    request: Request,
+    model: type[M],
+    get: Callable[[str], dict[str, Any]],
+    patch: Callable[[str, M], dict[str, Any]],
+) -> Response:
+    """GET or PATCH one resource named by the path's ``id``: subscriptions and orders alike."""
+    item_id: str = request.path_params["id"]
+    if request.method == "PATCH":
+        update = await _deferred_body(request, model)
+        body = await _guarded(request, lambda: patch(item_id, update()))
+    else:
+        body = await _guarded(request, lambda: get(item_id))
+    return JSONResponse(body)
+
+
 async def subscription(request: Request) -> Response:
     store: Store = request.app.state.store
-    sub_id: str = request.path_params["id"]
-    if request.method == "PATCH":
-        update = await _deferred_body(request, SubscriptionUpdate)
-        body = await _guarded(
-            request,
-            lambda: store.update_subscription(
-                sub_id, renewal_status=update().renewalStatus, attributes=update().attributes
-            ),
-        )
-    else:
-        body = await _guarded(request, lambda: store.get_subscription(sub_id))
-    return JSONResponse(body)
+    return await _one(
+        request,
+        SubscriptionUpdate,
+        store.get_subscription,
+        lambda sub_id, update: store.update_subscription(
+            sub_id, renewal_status=update.renewalStatus, attributes=update.attributes
+        ),
+    )
 
 
 async def orders(request: Request) -> Response:
@@ -315,18 +327,14 @@ async def estimate(request: Request) -> Response:
 
 async def order(request: Request) -> Response:
     store: Store = request.app.state.store
-    order_id: str = request.path_params["id"]
-    if request.method == "PATCH":
-        update = await _deferred_body(request, OrderUpdate)
-        body = await _guarded(
-            request,
-            lambda: store.update_order(
-                order_id, status_code=update().statusCode, credit_check=update().creditCheck
-            ),
-        )
-    else:
-        body = await _guarded(request, lambda: store.get_order(order_id))
-    return JSONResponse(body)
+    return await _one(
+        request,
+        OrderUpdate,
+        store.get_order,
+        lambda order_id, update: store.update_order(
+            order_id, status_code=update.statusCode, credit_check=update.creditCheck
+        ),
+    )
 
 
 def create_app(store: Store, config: SandboxConfig | None = None) -> Starlette:
