@@ -1,5 +1,6 @@
-"""One renewal or one cancellation placed by a client test: the fake API's two customer
-1000275 subscriptions (``three_subscriptions``), so each test states only what differs."""
+"""One renewal or one cancellation placed by a client test. The defaults are customer
+1000275's two subscriptions, in the fake API (``three_subscriptions``) as in the sandbox's
+default seed, so each test states only what differs."""
 
 from __future__ import annotations
 

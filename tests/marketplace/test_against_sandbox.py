@@ -21,12 +21,13 @@ import pytest
 
 from controller.errors import ApiClientError, ApiError, NotFound, Unauthorized
 from controller.marketplace.client import MarketplaceClient, PlaceOutcome
-from controller.marketplace.models import OrderType, SubscriptionStatus
+from controller.marketplace.models import SubscriptionStatus
 from controller.marketplace.settings import Secret
 from controller.sandbox.clock import FakeClock as SandboxClock
 from controller.sandbox.embedded import embedded_transport
 from tests.marketplace.conftest import sandbox_settings
 from tests.marketplace.fakeapi import FakeClock
+from tests.marketplace.placing import cancel, renew
 
 DEMO_IDS = [
     "1000177",
@@ -141,17 +142,12 @@ async def test_error_mapping_against_sandbox() -> None:
             await client.get_subscription("999999")
         assert missing.value.correlation_id
         with pytest.raises(ApiClientError, match="not active"):
-            await client.place_order(
-                OrderType.RENEWAL,
-                customer_id="1000422",
-                subscription_id="1000302",
-                attributes=ATTRS,
-            )
-        existing = await client.place_order(
-            OrderType.CANCELLATION,
-            customer_id="1000310",
-            subscription_id="1000202",
-            attributes={**ATTRS, "cancellationReason": "Closing the shop"},
+            await renew(client, ATTRS, sid="1000302", customer="1000422")
+        existing = await cancel(
+            client,
+            {**ATTRS, "cancellationReason": "Closing the shop"},
+            sid="1000202",
+            customer="1000310",
         )
         assert existing.outcome is PlaceOutcome.ALREADY_OPEN
         assert existing.order.id == "5000001"
@@ -171,19 +167,11 @@ def _faults(kinds: tuple[str, ...], match: tuple[str, ...], rate: float = 1.0) -
 async def test_every_post_committed_then_lost_yields_one_order(kind: str) -> None:
     async with sandbox_client(**_faults((kind,), ("POST /orders",))) as (client, _):
         before = await client.get_subscription("1000178")
-        renewal = await client.place_order(
-            OrderType.RENEWAL,
-            customer_id="1000275",
-            subscription_id="1000178",
-            attributes=ATTRS,
+        renewal = await renew(client, ATTRS, sid="1000178")
+        cancellation = await cancel(
+            client, {**ATTRS, "cancellationReason": "Moving on"}, sid="1000177"
         )
-        cancel = await client.place_order(
-            OrderType.CANCELLATION,
-            customer_id="1000275",
-            subscription_id="1000177",
-            attributes={**ATTRS, "cancellationReason": "Moving on"},
-        )
-        for result in (renewal, cancel):
+        for result in (renewal, cancellation):
             assert result.outcome is PlaceOutcome.FOUND_AFTER_UNKNOWN_OUTCOME
             assert result.posts == 1
         assert len(await _orders(client, "1000178")) == 1
@@ -225,12 +213,7 @@ async def test_renewals_under_random_faults_never_duplicate() -> None:
         unknown = 0
         for _ in range(40):
             try:
-                result = await client.place_order(
-                    OrderType.RENEWAL,
-                    customer_id="1000275",
-                    subscription_id="1000178",
-                    attributes=ATTRS,
-                )
+                result = await renew(client, ATTRS, sid="1000178")
                 succeeded.append(result.order.id)
             except ApiError:
                 unknown += 1
