@@ -252,20 +252,23 @@ async def token(request: Request) -> Response:
     return JSONResponse({"token": issued, "expiresInSeconds": config.token_ttl})
 
 
-async def list_subscriptions(request: Request) -> Response:
-    store: Store = request.app.state.store
+async def _listed(request: Request, list_page: Callable[..., Page], **filters: str) -> Response:
+    """One page of a list: ``filters`` maps the store's keyword to its query parameter;
+    paging parameters are read inside the guard, so a bad one is a 400 after the token."""
 
     def run() -> Response:
         offset, limit = _paging(request)
-        page = store.list_subscriptions(
-            customer_id=_query(request, "customerId"),
-            status=_query(request, "status"),
-            offset=offset,
-            limit=limit,
-        )
-        return _page(page, offset, limit)
+        chosen = {keyword: _query(request, name) for keyword, name in filters.items()}
+        return _page(list_page(**chosen, offset=offset, limit=limit), offset, limit)
 
     return await _guarded(request, run)
+
+
+async def list_subscriptions(request: Request) -> Response:
+    store: Store = request.app.state.store
+    return await _listed(
+        request, store.list_subscriptions, customer_id="customerId", status="status"
+    )
 
 
 async def _one(
@@ -302,21 +305,15 @@ async def orders(request: Request) -> Response:
         order = await _deferred_body(request, OrderRequest)
         created = await _guarded(request, lambda: store.create_order(order()))
         return JSONResponse(created, status_code=201)
-
-    def run() -> Response:
-        offset, limit = _paging(request)
-        page = store.list_orders(
-            subscription_id=_query(request, "subscriptionId"),
-            customer_id=_query(request, "customerId"),
-            status=_query(request, "status"),
-            status_code=_query(request, "statusCode"),
-            order_number=_query(request, "orderNumber"),
-            offset=offset,
-            limit=limit,
-        )
-        return _page(page, offset, limit)
-
-    return await _guarded(request, run)
+    return await _listed(
+        request,
+        store.list_orders,
+        subscription_id="subscriptionId",
+        customer_id="customerId",
+        status="status",
+        status_code="statusCode",
+        order_number="orderNumber",
+    )
 
 
 async def estimate(request: Request) -> Response:
