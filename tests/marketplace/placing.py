@@ -5,30 +5,30 @@ default seed, so each test states only what differs."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import partial
 
 from controller.marketplace.client import MarketplaceClient, PlaceResult
 from controller.marketplace.models import OrderType
 
+# The subscription each kind of order is placed on unless a test names another.
+_DEFAULT_SUBSCRIPTION = {OrderType.RENEWAL: "1000177", OrderType.CANCELLATION: "1000178"}
 
-async def renew(
+
+async def place(
+    order_type: OrderType,
     client: MarketplaceClient,
     attributes: Mapping[str, str],
     *,
-    sid: str = "1000177",
+    sid: str | None = None,
     customer: str = "1000275",
 ) -> PlaceResult:
     return await client.place_order(
-        OrderType.RENEWAL, customer_id=customer, subscription_id=sid, attributes=attributes
+        order_type,
+        customer_id=customer,
+        subscription_id=sid or _DEFAULT_SUBSCRIPTION[order_type],
+        attributes=attributes,
     )
 
 
-async def cancel(
-    client: MarketplaceClient,
-    attributes: Mapping[str, str],
-    *,
-    sid: str = "1000178",
-    customer: str = "1000275",
-) -> PlaceResult:
-    return await client.place_order(
-        OrderType.CANCELLATION, customer_id=customer, subscription_id=sid, attributes=attributes
-    )
+renew = partial(place, OrderType.RENEWAL)
+cancel = partial(place, OrderType.CANCELLATION)
