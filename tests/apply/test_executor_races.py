@@ -29,6 +29,7 @@ from controller.sandbox.embedded import embedded_transport
 from controller.spec.loader import load_specs
 from tests.e2e.harness import sub, write_specs
 from tests.marketplace.conftest import sandbox_settings
+from tests.marketplace.placing import orders_of
 
 SETTINGS = sandbox_settings()
 
@@ -92,7 +93,7 @@ async def test_stale_renewal_plan_places_no_second_renewal(
     (outcome,) = report.outcomes
     assert outcome.outcome is Outcome.SUCCEEDED
     assert "already renewed through 2028-03-31" in outcome.message
-    renewals = [o async for o in client.iter_orders(subscription_id="1")]
+    renewals = await orders_of(client, "1")
     assert len(renewals) == 1
 
 
@@ -107,7 +108,7 @@ async def test_cancel_completed_by_another_run_is_not_a_failure(
     assert Outcome.FAILED not in [o.outcome for o in report.outcomes]
     assert [o.outcome for o in report.outcomes] == [Outcome.SUCCEEDED, Outcome.NOT_ATTEMPTED]
     assert "already cancelled" in report.outcomes[0].message
-    orders = [o async for o in client.iter_orders(subscription_id="2")]
+    orders = await orders_of(client, "2")
     assert len(orders) == 1
 
 
@@ -124,7 +125,7 @@ async def test_cancel_meets_an_open_order_from_another_run(
     cancel, approve = report.outcomes
     assert "already open; using it" in cancel.message
     assert approve.orderId == other_id
-    orders = [o async for o in client.iter_orders(subscription_id="2")]
+    orders = await orders_of(client, "2")
     assert [o.id for o in orders] == [other_id]  # the sandbox refused a second one
     lines = (tmp_path / "j.jsonl").read_text().splitlines()
     assert '"message": "already-open"' in lines[0]
@@ -149,5 +150,5 @@ async def test_auto_renew_off_after_another_run_cancelled_is_not_a_failure(
     ]
     assert "already cancelled" in report.outcomes[0].message
     assert "not needed" in report.outcomes[1].message
-    orders = [o async for o in client.iter_orders(subscription_id="3")]
+    orders = await orders_of(client, "3")
     assert len(orders) == 1

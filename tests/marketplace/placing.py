@@ -1,4 +1,5 @@
-"""One renewal or one cancellation placed by a client test. The defaults are customer
+"""One renewal or one cancellation placed by a client test, and the orders of one
+subscription read back. The defaults are customer
 1000275's two subscriptions, in the fake API (``three_subscriptions``) as in the sandbox's
 default seed, so each test states only what differs."""
 
@@ -8,7 +9,7 @@ from collections.abc import Mapping
 from functools import partial
 
 from controller.marketplace.client import MarketplaceClient, PlaceResult
-from controller.marketplace.models import OrderType
+from controller.marketplace.models import Order, OrderType
 
 # The subscription each kind of order is placed on unless a test names another.
 _DEFAULT_SUBSCRIPTION = {OrderType.RENEWAL: "1000177", OrderType.CANCELLATION: "1000178"}
@@ -32,3 +33,8 @@ async def place(
 
 renew = partial(place, OrderType.RENEWAL)
 cancel = partial(place, OrderType.CANCELLATION)
+
+
+async def orders_of(client: MarketplaceClient, sid: str) -> list[Order]:
+    """Every order of subscription ``sid``, through the client's paged listing."""
+    return [o async for o in client.iter_orders(subscription_id=sid)]

@@ -27,7 +27,7 @@ from controller.sandbox.clock import FakeClock as SandboxClock
 from controller.sandbox.embedded import embedded_transport
 from tests.marketplace.conftest import sandbox_settings
 from tests.marketplace.fakeapi import FakeClock
-from tests.marketplace.placing import cancel, renew
+from tests.marketplace.placing import cancel, orders_of, renew
 
 DEMO_IDS = [
     "1000177",
@@ -69,10 +69,6 @@ async def sandbox_client(
         yield client, clock
 
 
-async def _orders(client: MarketplaceClient, sid: str) -> list[Any]:
-    return [o async for o in client.iter_orders(subscription_id=sid)]
-
-
 @pytest.mark.anyio
 async def test_demo_data_paged_and_counted() -> None:
     async with sandbox_client(settings={"page_size": 2}) as (client, _):
@@ -87,7 +83,7 @@ async def test_demo_data_paged_and_counted() -> None:
         assert cardiff["1000302"] is SubscriptionStatus.TERMINATED
         assert cardiff["1000303"] is SubscriptionStatus.PENDING
         assert cardiff["1000304"] is SubscriptionStatus.HOLD
-        (open_order,) = await _orders(client, "1000202")
+        (open_order,) = await orders_of(client, "1000202")
         assert open_order.is_open
         assert open_order.placed_by_subctl
         assert open_order.statusCode == "PA"
@@ -174,8 +170,8 @@ async def test_every_post_committed_then_lost_yields_one_order(kind: str) -> Non
         for result in (renewal, cancellation):
             assert result.outcome is PlaceOutcome.FOUND_AFTER_UNKNOWN_OUTCOME
             assert result.posts == 1
-        assert len(await _orders(client, "1000178")) == 1
-        assert len(await _orders(client, "1000177")) == 1
+        assert len(await orders_of(client, "1000178")) == 1
+        assert len(await orders_of(client, "1000177")) == 1
         after = await client.get_subscription("1000178")
         assert before.expirationDate == dt.date(2026, 12, 15)
         assert after.expirationDate == dt.date(2027, 1, 15)  # one month, once
@@ -220,7 +216,7 @@ async def test_renewals_under_random_faults_never_duplicate() -> None:
         sub = None
         while sub is None:
             try:
-                orders = await _orders(client, "1000178")
+                orders = await orders_of(client, "1000178")
                 sub = await client.get_subscription("1000178")
             except ApiError:
                 continue
