@@ -112,12 +112,7 @@ class Store:
     # -- subscriptions -------------------------------------------------------------------
 
     def _subscription_row(self, conn: sqlite3.Connection, sub_id: int | None) -> sqlite3.Row:
-        row = None
-        if sub_id is not None:
-            row = conn.execute("SELECT * FROM subscriptions WHERE id = ?", (sub_id,)).fetchone()
-        if row is None:
-            raise Refused(400, NO_ENTITY)
-        return row  # type: ignore[no-any-return]
+        return _row_by_id(conn, "subscriptions", sub_id)
 
     def _shape(self, *, list_item: bool = False) -> render.Shape:
         return render.Shape(minimal=self.minimal, list_item=list_item)
@@ -174,12 +169,7 @@ class Store:
     # -- orders -----------------------------------------------------------------------------
 
     def _order_row(self, conn: sqlite3.Connection, order_id: int | None) -> sqlite3.Row:
-        row = None
-        if order_id is not None:
-            row = conn.execute("SELECT * FROM orders WHERE id = ?", (order_id,)).fetchone()
-        if row is None:
-            raise Refused(400, NO_ENTITY)
-        return row  # type: ignore[no-any-return]
+        return _row_by_id(conn, "orders", order_id)
 
     def _check_order(
         self, conn: sqlite3.Connection, request: OrderRequest
@@ -338,6 +328,19 @@ class Store:
         with self._lock:
             row = self._conn.execute("SELECT 1 FROM subscriptions LIMIT 1").fetchone()
         return row is None
+
+
+def _row_by_id(
+    conn: sqlite3.Connection, table: Literal["subscriptions", "orders"], key: int | None
+) -> sqlite3.Row:
+    """The row ``key`` of ``table``; the API's 400 "no entity" when there is none (or the
+    id was not a number, ``key`` None)."""
+    row = None
+    if key is not None:
+        row = conn.execute(f"SELECT * FROM {table} WHERE id = ?", (key,)).fetchone()  # noqa: S608 - table name is ours
+    if row is None:
+        raise Refused(400, NO_ENTITY)
+    return row  # type: ignore[no-any-return]
 
 
 def _page_rows(
