@@ -29,16 +29,8 @@ def spec_revision(paths: Sequence[str], environ: Mapping[str, str] | None = None
         return None
     first = Path(paths[0])
     folder = first if first.is_dir() else first.parent
-    try:
-        out = subprocess.run(  # noqa: S603 - fixed argv, no shell
-            [git, "rev-parse", "HEAD"],
-            cwd=folder or Path("."),
-            capture_output=True,
-            text=True,
-            timeout=5,
-            check=False,
-        )
-    except (OSError, subprocess.SubprocessError):
+    out = _git(git, folder, ["rev-parse", "HEAD"], timeout=5)
+    if out is None:
         return None
     sha = out.stdout.strip().lower()
     if out.returncode != 0 or not _SHA.match(sha):
@@ -51,15 +43,25 @@ def _clean(git: str, folder: Path, paths: Sequence[str]) -> bool:
     change what was declared) have no uncommitted change, untracked spec files included.
     When git cannot tell (e.g. a spec path outside the repository), not clean."""
     targets = [str(Path(p).resolve()) for p in paths]
+    out = _git(git, folder, ["status", "--porcelain", "--untracked-files=all", "--", *targets])
+    if out is None:
+        return False
+    return out.returncode == 0 and not out.stdout.strip()
+
+
+def _git(
+    git: str, folder: Path, args: Sequence[str], *, timeout: float = 10
+) -> subprocess.CompletedProcess[str] | None:
+    """One git command in ``folder``; None when it cannot run at all (a revision is
+    never worth failing a run for)."""
     try:
-        out = subprocess.run(  # noqa: S603 - fixed argv, no shell
-            [git, "status", "--porcelain", "--untracked-files=all", "--", *targets],
+        return subprocess.run(  # noqa: S603 - fixed argv, no shell
+            [git, *args],
             cwd=folder or Path("."),
             capture_output=True,
             text=True,
-            timeout=10,
+            timeout=timeout,
             check=False,
         )
     except (OSError, subprocess.SubprocessError):
-        return False
-    return out.returncode == 0 and not out.stdout.strip()
+        return None

@@ -12,7 +12,7 @@ from collections import Counter
 
 from controller.plan.model import Step, acted_on
 from controller.plan.outcome import ApplyResult, Outcome
-from controller.report.sections import Section, errors_section, plural
+from controller.report.sections import Section, errors_section, order_cell, plural
 
 
 def unreported_steps(result: ApplyResult) -> list[Step]:
@@ -66,7 +66,7 @@ def _outcome_rows(result: ApplyResult, outcome: Outcome) -> tuple[tuple[str, ...
         (
             o.subscriptionId,
             o.action.value,
-            o.orderNumber or o.orderId or "",
+            order_cell(o.orderNumber, o.orderId),
             o.correlationId or "",
             o.message,
         )

@@ -7,6 +7,7 @@ that every function here stays pure and testable.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Literal
 
 from controller.plan.model import Plan
@@ -22,13 +23,12 @@ FORMATS: tuple[Format, ...] = ("text", "json", "markdown")
 def render_plan(
     plan: Plan, fmt: Format, *, rich: bool, color: bool = True, width: int | None = None
 ) -> str:
-    if fmt == "json":
-        return render_plan_json(plan)
-    if fmt == "markdown":
-        return render_plan_markdown(plan)
-    if fmt == "text":
-        return render_plan_text(plan, rich=rich, width=width, color=color)
-    raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
+    return _by_format(
+        fmt,
+        json=lambda: render_plan_json(plan),
+        markdown=lambda: render_plan_markdown(plan),
+        text=lambda: render_plan_text(plan, rich=rich, width=width, color=color),
+    )
 
 
 def render_apply(
@@ -39,10 +39,17 @@ def render_apply(
     color: bool = True,
     width: int | None = None,
 ) -> str:
-    if fmt == "json":
-        return render_apply_json(result)
-    if fmt == "markdown":
-        return render_apply_markdown(result)
-    if fmt == "text":
-        return render_apply_text(result, rich=rich, width=width, color=color)
-    raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
+    return _by_format(
+        fmt,
+        json=lambda: render_apply_json(result),
+        markdown=lambda: render_apply_markdown(result),
+        text=lambda: render_apply_text(result, rich=rich, width=width, color=color),
+    )
+
+
+def _by_format(fmt: str, **renderers: Callable[[], str]) -> str:
+    """The one format dispatch of plans and apply results (keyword names are FORMATS)."""
+    render = renderers.get(fmt)
+    if render is None:
+        raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
+    return render()

@@ -43,6 +43,11 @@ def plural(n: int, singular: str, plural_: str | None = None) -> str:
     return f"{n:,} {singular if n == 1 else (plural_ or singular + 's')}"
 
 
+def order_cell(order_number: str | None, order_id: str | None) -> str:
+    """An Order column's cell: the number people know from the portal, else the id."""
+    return order_number or order_id or ""
+
+
 def money(amount: str, currency: str) -> str:
     return f"{amount} {currency}"
 
@@ -205,7 +210,7 @@ def plan_sections(plan: Plan) -> list[Section]:
             noun=("operation in progress", "operations in progress"),
             columns=("Subscription", "Kind", "Order", "Message"),
             rows=tuple(
-                (p.subscriptionId, p.kind.value, p.orderNumber or p.orderId or "", p.message)
+                (p.subscriptionId, p.kind.value, order_cell(p.orderNumber, p.orderId), p.message)
                 for p in plan.inProgress
             ),
             keep=2,
@@ -232,7 +237,13 @@ def plan_sections(plan: Plan) -> list[Section]:
             noun=("stuck order", "stuck orders"),
             columns=("Subscription", "Order", "Type", "Status", "Age"),
             rows=tuple(
-                (s.subscriptionId, s.orderNumber or s.orderId, s.type, s.status, age(s.ageHours))
+                (
+                    s.subscriptionId,
+                    order_cell(s.orderNumber, s.orderId),
+                    s.type,
+                    s.status,
+                    age(s.ageHours),
+                )
                 for s in plan.stuck
             ),
             keep=4,

@@ -14,7 +14,14 @@ from typing import Any
 
 from controller.marketplace.models import Order, Subscription
 from controller.plan.model import Plan, SubscriptionPlan
-from controller.report.sections import Section, age, days_text, money, step_detail
+from controller.report.sections import (
+    Section,
+    age,
+    days_text,
+    money,
+    order_cell,
+    step_detail,
+)
 from controller.report.text import render_text
 from controller.spec.models import DesiredSubscription
 
@@ -210,7 +217,7 @@ def _sections(data: ShowData) -> list[Section]:
                 noun=("operation", "operations"),
                 columns=("Kind", "Order", "Message"),
                 rows=tuple(
-                    (p.kind.value, p.orderNumber or p.orderId or "", p.message)
+                    (p.kind.value, order_cell(p.orderNumber, p.orderId), p.message)
                     for p in plan.inProgress
                 ),
                 style="bold cyan",

@@ -25,7 +25,7 @@ import logging
 import secrets
 from collections import Counter
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 from starlette.applications import Starlette
@@ -252,36 +252,51 @@ async def token(request: Request) -> Response:
     return JSONResponse({"token": issued, "expiresInSeconds": config.token_ttl})
 
 
-async def list_subscriptions(request: Request) -> Response:
-    store: Store = request.app.state.store
+async def _listed(request: Request, list_page: Callable[..., Page], **filters: str) -> Response:
+    """One page of a list: ``filters`` maps the store's keyword to its query parameter;
+    paging parameters are read inside the guard, so a bad one is a 400 after the token."""
 
     def run() -> Response:
         offset, limit = _paging(request)
-        page = store.list_subscriptions(
-            customer_id=_query(request, "customerId"),
-            status=_query(request, "status"),
-            offset=offset,
-            limit=limit,
-        )
-        return _page(page, offset, limit)
+        chosen = {keyword: _query(request, name) for keyword, name in filters.items()}
+        return _page(list_page(**chosen, offset=offset, limit=limit), offset, limit)
 
     return await _guarded(request, run)
 
 
+async def list_subscriptions(request: Request) -> Response:
+    store: Store = request.app.state.store
+    return await _listed(
+        request, store.list_subscriptions, customer_id="customerId", status="status"
+    )
+
+
+async def _one(
+    request: Request,
+    model: type[M],
+    get: Callable[[str], dict[str, Any]],
+    patch: Callable[[str, M], dict[str, Any]],
+) -> Response:
+    """GET or PATCH one resource named by the path's ``id``: subscriptions and orders alike."""
+    item_id: str = request.path_params["id"]
+    if request.method == "PATCH":
+        update = await _deferred_body(request, model)
+        body = await _guarded(request, lambda: patch(item_id, update()))
+    else:
+        body = await _guarded(request, lambda: get(item_id))
+    return JSONResponse(body)
+
+
 async def subscription(request: Request) -> Response:
     store: Store = request.app.state.store
-    sub_id: str = request.path_params["id"]
-    if request.method == "PATCH":
-        update = await _deferred_body(request, SubscriptionUpdate)
-        body = await _guarded(
-            request,
-            lambda: store.update_subscription(
-                sub_id, renewal_status=update().renewalStatus, attributes=update().attributes
-            ),
-        )
-    else:
-        body = await _guarded(request, lambda: store.get_subscription(sub_id))
-    return JSONResponse(body)
+    return await _one(
+        request,
+        SubscriptionUpdate,
+        store.get_subscription,
+        lambda sub_id, update: store.update_subscription(
+            sub_id, renewal_status=update.renewalStatus, attributes=update.attributes
+        ),
+    )
 
 
 async def orders(request: Request) -> Response:
@@ -290,21 +305,15 @@ async def orders(request: Request) -> Response:
         order = await _deferred_body(request, OrderRequest)
         created = await _guarded(request, lambda: store.create_order(order()))
         return JSONResponse(created, status_code=201)
-
-    def run() -> Response:
-        offset, limit = _paging(request)
-        page = store.list_orders(
-            subscription_id=_query(request, "subscriptionId"),
-            customer_id=_query(request, "customerId"),
-            status=_query(request, "status"),
-            status_code=_query(request, "statusCode"),
-            order_number=_query(request, "orderNumber"),
-            offset=offset,
-            limit=limit,
-        )
-        return _page(page, offset, limit)
-
-    return await _guarded(request, run)
+    return await _listed(
+        request,
+        store.list_orders,
+        subscription_id="subscriptionId",
+        customer_id="customerId",
+        status="status",
+        status_code="statusCode",
+        order_number="orderNumber",
+    )
 
 
 async def estimate(request: Request) -> Response:
@@ -315,18 +324,14 @@ async def estimate(request: Request) -> Response:
 
 async def order(request: Request) -> Response:
     store: Store = request.app.state.store
-    order_id: str = request.path_params["id"]
-    if request.method == "PATCH":
-        update = await _deferred_body(request, OrderUpdate)
-        body = await _guarded(
-            request,
-            lambda: store.update_order(
-                order_id, status_code=update().statusCode, credit_check=update().creditCheck
-            ),
-        )
-    else:
-        body = await _guarded(request, lambda: store.get_order(order_id))
-    return JSONResponse(body)
+    return await _one(
+        request,
+        OrderUpdate,
+        store.get_order,
+        lambda order_id, update: store.update_order(
+            order_id, status_code=update.statusCode, credit_check=update.creditCheck
+        ),
+    )
 
 
 def create_app(store: Store, config: SandboxConfig | None = None) -> Starlette:

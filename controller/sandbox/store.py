@@ -17,10 +17,10 @@ import datetime as dt
 import json
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from controller.sandbox import db, render, rules, settle
 from controller.sandbox.clock import Clock, SystemClock
@@ -112,12 +112,7 @@ class Store:
     # -- subscriptions -------------------------------------------------------------------
 
     def _subscription_row(self, conn: sqlite3.Connection, sub_id: int | None) -> sqlite3.Row:
-        row = None
-        if sub_id is not None:
-            row = conn.execute("SELECT * FROM subscriptions WHERE id = ?", (sub_id,)).fetchone()
-        if row is None:
-            raise Refused(400, NO_ENTITY)
-        return row  # type: ignore[no-any-return]
+        return _row_by_id(conn, "subscriptions", sub_id)
 
     def _shape(self, *, list_item: bool = False) -> render.Shape:
         return render.Shape(minimal=self.minimal, list_item=list_item)
@@ -130,15 +125,11 @@ class Store:
     def list_subscriptions(
         self, *, customer_id: str | None, status: str | None, offset: int, limit: int
     ) -> Page:
-        where, args = _filters({"customer_id": customer_id, "status": status})
+        filters = {"customer_id": customer_id, "status": status}
         with self.transaction() as (conn, _):
-            total = conn.execute(f"SELECT count(*) FROM subscriptions{where}", args).fetchone()[0]  # noqa: S608 - column names are ours
-            rows = conn.execute(
-                f"SELECT * FROM subscriptions{where} ORDER BY id LIMIT ? OFFSET ?",  # noqa: S608
-                (*args, limit, offset),
-            ).fetchall()
+            rows, total = _page_rows(conn, "subscriptions", filters, offset, limit)
         shape = self._shape(list_item=True)
-        return [render.subscription(r, shape) for r in rows], int(total)
+        return [render.subscription(r, shape) for r in rows], total
 
     def update_subscription(
         self, sub_id: str, *, renewal_status: bool | None, attributes: dict[str, str] | None
@@ -178,12 +169,7 @@ class Store:
     # -- orders -----------------------------------------------------------------------------
 
     def _order_row(self, conn: sqlite3.Connection, order_id: int | None) -> sqlite3.Row:
-        row = None
-        if order_id is not None:
-            row = conn.execute("SELECT * FROM orders WHERE id = ?", (order_id,)).fetchone()
-        if row is None:
-            raise Refused(400, NO_ENTITY)
-        return row  # type: ignore[no-any-return]
+        return _row_by_id(conn, "orders", order_id)
 
     def _check_order(
         self, conn: sqlite3.Connection, request: OrderRequest
@@ -298,23 +284,17 @@ class Store:
             sub_key = db.entity_id(subscription_id)
             if sub_key is None:
                 return [], 0
-        where, args = _filters(
-            {
-                "subscription_id": sub_key,
-                "customer_id": customer_id,
-                "status": status,
-                "status_code": status_code,
-                "order_number": order_number,
-            }
-        )
+        filters = {
+            "subscription_id": sub_key,
+            "customer_id": customer_id,
+            "status": status,
+            "status_code": status_code,
+            "order_number": order_number,
+        }
         with self.transaction() as (conn, _):
-            total = conn.execute(f"SELECT count(*) FROM orders{where}", args).fetchone()[0]  # noqa: S608 - column names are ours
-            rows = conn.execute(
-                f"SELECT * FROM orders{where} ORDER BY id LIMIT ? OFFSET ?",  # noqa: S608
-                (*args, limit, offset),
-            ).fetchall()
+            rows, total = _page_rows(conn, "orders", filters, offset, limit)
         shape = self._shape(list_item=True)
-        return [render.order(r, shape) for r in rows], int(total)
+        return [render.order(r, shape) for r in rows], total
 
     def update_order(
         self, order_id: str, *, status_code: str | None, credit_check: bool | None
@@ -350,7 +330,38 @@ class Store:
         return row is None
 
 
-def _filters(values: dict[str, object]) -> tuple[str, tuple[object, ...]]:
+def _row_by_id(
+    conn: sqlite3.Connection, table: Literal["subscriptions", "orders"], key: int | None
+) -> sqlite3.Row:
+    """The row ``key`` of ``table``; the API's 400 "no entity" when there is none (or the
+    id was not a number, ``key`` None)."""
+    row = None
+    if key is not None:
+        row = conn.execute(f"SELECT * FROM {table} WHERE id = ?", (key,)).fetchone()  # noqa: S608 - table name is ours
+    if row is None:
+        raise Refused(400, NO_ENTITY)
+    return row  # type: ignore[no-any-return]
+
+
+def _page_rows(
+    conn: sqlite3.Connection,
+    table: Literal["subscriptions", "orders"],
+    filters: Mapping[str, object],
+    offset: int,
+    limit: int,
+) -> tuple[list[sqlite3.Row], int]:
+    """One page of ``table`` in id order, the ``None`` filters left out, and the total the
+    filters match (what ``pagination.total`` reports)."""
+    where, args = _filters(filters)
+    total = conn.execute(f"SELECT count(*) FROM {table}{where}", args).fetchone()[0]  # noqa: S608 - table and column names are ours
+    rows = conn.execute(
+        f"SELECT * FROM {table}{where} ORDER BY id LIMIT ? OFFSET ?",  # noqa: S608
+        (*args, limit, offset),
+    ).fetchall()
+    return rows, int(total)
+
+
+def _filters(values: Mapping[str, object]) -> tuple[str, tuple[object, ...]]:
     used = {column: value for column, value in values.items() if value is not None}
     if not used:
         return "", ()

@@ -29,6 +29,7 @@ from controller.sandbox.embedded import embedded_transport
 from controller.spec.loader import load_specs
 from tests.e2e.harness import sub, write_specs
 from tests.marketplace.conftest import sandbox_settings
+from tests.marketplace.placing import orders_of
 
 SETTINGS = sandbox_settings()
 
@@ -56,6 +57,27 @@ async def _stale_plan(client: MarketplaceClient, tmp_path: Path, entry: dict[str
     )
 
 
+def _cancelled(sub_id: str) -> dict[str, Any]:
+    """The spec entry of a subscription declared cancelled."""
+    return {"id": sub_id, "state": "cancelled", "cancellation": {"reason": "moved away"}}
+
+
+async def _another_run_cancels(
+    client: MarketplaceClient, sub_id: str, *, completed: bool, **attributes: str
+) -> str:
+    """Another run's cancellation order for ``sub_id`` (approved, so completed at once with
+    vendor delay 0, when ``completed``); its order id."""
+    other = await client.place_order(
+        OrderType.CANCELLATION,
+        customer_id="1000275",
+        subscription_id=sub_id,
+        attributes={"cancellationReason": "moved away", **attributes},
+    )
+    if completed:
+        await client.approve_order(other.order.id)
+    return other.order.id
+
+
 @pytest.mark.anyio
 async def test_stale_renewal_plan_places_no_second_renewal(
     client: MarketplaceClient, tmp_path: Path
@@ -71,7 +93,7 @@ async def test_stale_renewal_plan_places_no_second_renewal(
     (outcome,) = report.outcomes
     assert outcome.outcome is Outcome.SUCCEEDED
     assert "already renewed through 2028-03-31" in outcome.message
-    renewals = [o async for o in client.iter_orders(subscription_id="1")]
+    renewals = await orders_of(client, "1")
     assert len(renewals) == 1
 
 
@@ -79,21 +101,14 @@ async def test_stale_renewal_plan_places_no_second_renewal(
 async def test_cancel_completed_by_another_run_is_not_a_failure(
     client: MarketplaceClient, tmp_path: Path
 ) -> None:
-    entry = {"id": "2", "state": "cancelled", "cancellation": {"reason": "moved away"}}
-    plan = await _stale_plan(client, tmp_path, entry)
+    plan = await _stale_plan(client, tmp_path, _cancelled("2"))
     assert [s.action for s in plan.steps] == [Action.CANCEL, Action.APPROVE]
-    other = await client.place_order(
-        OrderType.CANCELLATION,
-        customer_id="1000275",
-        subscription_id="2",
-        attributes={"cancellationReason": "moved away"},
-    )
-    await client.approve_order(other.order.id)  # vendor delay 0: completed at once
+    await _another_run_cancels(client, "2", completed=True)
     report = await Executor(client, Journal(None), ExecutorOptions()).run(plan)
     assert Outcome.FAILED not in [o.outcome for o in report.outcomes]
     assert [o.outcome for o in report.outcomes] == [Outcome.SUCCEEDED, Outcome.NOT_ATTEMPTED]
     assert "already cancelled" in report.outcomes[0].message
-    orders = [o async for o in client.iter_orders(subscription_id="2")]
+    orders = await orders_of(client, "2")
     assert len(orders) == 1
 
 
@@ -102,22 +117,16 @@ async def test_cancel_meets_an_open_order_from_another_run(
     client: MarketplaceClient, tmp_path: Path
 ) -> None:
     # Two runners without a shared lock: the other one's cancellation is still open.
-    entry = {"id": "2", "state": "cancelled", "cancellation": {"reason": "moved away"}}
-    plan = await _stale_plan(client, tmp_path, entry)
-    other = await client.place_order(
-        OrderType.CANCELLATION,
-        customer_id="1000275",
-        subscription_id="2",
-        attributes={"cancellationReason": "moved away", "placedBy": "subctl"},
-    )
+    plan = await _stale_plan(client, tmp_path, _cancelled("2"))
+    other_id = await _another_run_cancels(client, "2", completed=False, placedBy="subctl")
     journal = Journal(tmp_path / "j.jsonl")
     report = await Executor(client, journal, ExecutorOptions()).run(plan)
     assert Outcome.FAILED not in [o.outcome for o in report.outcomes]
     cancel, approve = report.outcomes
     assert "already open; using it" in cancel.message
-    assert approve.orderId == other.order.id
-    orders = [o async for o in client.iter_orders(subscription_id="2")]
-    assert [o.id for o in orders] == [other.order.id]  # the sandbox refused a second one
+    assert approve.orderId == other_id
+    orders = await orders_of(client, "2")
+    assert [o.id for o in orders] == [other_id]  # the sandbox refused a second one
     lines = (tmp_path / "j.jsonl").read_text().splitlines()
     assert '"message": "already-open"' in lines[0]
 
@@ -129,16 +138,9 @@ async def test_auto_renew_off_after_another_run_cancelled_is_not_a_failure(
     # The plan's first step turns auto-renew off before the cancellation; another run's
     # cancellation completes in between, so the subscription is terminated when this
     # run's steps start. Nothing fails and no second cancellation order is placed.
-    entry = {"id": "3", "state": "cancelled", "cancellation": {"reason": "moved away"}}
-    plan = await _stale_plan(client, tmp_path, entry)
+    plan = await _stale_plan(client, tmp_path, _cancelled("3"))
     assert [s.action for s in plan.steps] == [Action.SET_AUTO_RENEW, Action.CANCEL, Action.APPROVE]
-    other = await client.place_order(
-        OrderType.CANCELLATION,
-        customer_id="1000275",
-        subscription_id="3",
-        attributes={"cancellationReason": "moved away"},
-    )
-    await client.approve_order(other.order.id)  # vendor delay 0: completed at once
+    await _another_run_cancels(client, "3", completed=True)
     report = await Executor(client, Journal(None), ExecutorOptions()).run(plan)
     assert Outcome.FAILED not in [o.outcome for o in report.outcomes]
     assert [o.outcome for o in report.outcomes] == [
@@ -148,5 +150,5 @@ async def test_auto_renew_off_after_another_run_cancelled_is_not_a_failure(
     ]
     assert "already cancelled" in report.outcomes[0].message
     assert "not needed" in report.outcomes[1].message
-    orders = [o async for o in client.iter_orders(subscription_id="3")]
+    orders = await orders_of(client, "3")
     assert len(orders) == 1

@@ -18,6 +18,7 @@ from typing import Any
 
 from tests.e2e.conftest import StartServer
 from tests.e2e.harness import (
+    Server,
     env_for,
     lines,
     order,
@@ -28,6 +29,18 @@ from tests.e2e.harness import (
 from tests.support.served import process_env
 
 COUNT = 30
+
+
+def _start(server: Server, cwd: Path, *args: str) -> subprocess.Popen[str]:
+    """``subctl ARGS`` as a real process against ``server`` (a signal needs a process)."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "controller", *args],
+        cwd=cwd,
+        env=process_env(env_for(server)),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def _journal_lines(path: Path) -> list[dict[str, Any]]:
@@ -53,14 +66,7 @@ def test_first_ctrl_c_stops_cleanly_and_the_next_run_converges(
     )
     journal = tmp_path / "j.jsonl"
     args = ["apply", str(specs), "--yes", "--journal", str(journal), "--concurrency", "2"]
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "controller", *args],
-        cwd=tmp_path,
-        env=process_env(env_for(server)),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    proc = _start(server, tmp_path, *args)
     deadline = time.monotonic() + 60
     while len(_journal_lines(journal)) < 4 and time.monotonic() < deadline:
         assert proc.poll() is None, proc.communicate()
@@ -94,14 +100,7 @@ def test_first_ctrl_c_stops_a_slow_plan_at_once(sandbox: StartServer, tmp_path: 
     specs = write_specs(
         tmp_path / "specs", "acme", [{"id": "301", "state": "active", "autoRenew": True}]
     )
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "controller", "plan", str(specs)],
-        cwd=tmp_path,
-        env=process_env(env_for(server)),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    proc = _start(server, tmp_path, "plan", str(specs))
     time.sleep(1.5)  # imported and waiting for the token call
     sent = time.monotonic()
     proc.send_signal(signal.SIGINT)
@@ -129,14 +128,7 @@ def test_ctrl_c_cuts_the_wait_short(sandbox: StartServer, tmp_path: Path) -> Non
     )
     journal = tmp_path / "j.jsonl"
     args = ["apply", str(specs), "--yes", "--wait", "10m", "--journal", str(journal)]
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "controller", *args, "--format", "json"],
-        cwd=tmp_path,
-        env=process_env(env_for(server)),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    proc = _start(server, tmp_path, *args, "--format", "json")
     deadline = time.monotonic() + 60
     while not _journal_lines(journal) and time.monotonic() < deadline:
         time.sleep(0.05)

@@ -93,6 +93,11 @@ class FakeApi:
         for sub in subs:
             self.subscriptions[sub["id"]] = sub
 
+    def add_numbered(self, n: int, first: int = 2_000_000) -> None:
+        """``n`` subscriptions of customer 1000275 with ids ``first``, ``first + 1``, ...:
+        the paging tests' long lists."""
+        self.add_subscriptions(*(subscription(str(first + i)) for i in range(n)))
+
     def orders_of(self, sub_id: str) -> list[dict[str, Any]]:
         """Every order stored for one subscription, in creation order."""
         return [o for o in self.orders.values() if o["subscriptionId"] == sub_id]

@@ -21,12 +21,13 @@ import pytest
 
 from controller.errors import ApiClientError, ApiError, NotFound, Unauthorized
 from controller.marketplace.client import MarketplaceClient, PlaceOutcome
-from controller.marketplace.models import OrderType, SubscriptionStatus
+from controller.marketplace.models import SubscriptionStatus
 from controller.marketplace.settings import Secret
 from controller.sandbox.clock import FakeClock as SandboxClock
 from controller.sandbox.embedded import embedded_transport
 from tests.marketplace.conftest import sandbox_settings
 from tests.marketplace.fakeapi import FakeClock
+from tests.marketplace.placing import cancel, orders_of, renew
 
 DEMO_IDS = [
     "1000177",
@@ -68,10 +69,6 @@ async def sandbox_client(
         yield client, clock
 
 
-async def _orders(client: MarketplaceClient, sid: str) -> list[Any]:
-    return [o async for o in client.iter_orders(subscription_id=sid)]
-
-
 @pytest.mark.anyio
 async def test_demo_data_paged_and_counted() -> None:
     async with sandbox_client(settings={"page_size": 2}) as (client, _):
@@ -86,7 +83,7 @@ async def test_demo_data_paged_and_counted() -> None:
         assert cardiff["1000302"] is SubscriptionStatus.TERMINATED
         assert cardiff["1000303"] is SubscriptionStatus.PENDING
         assert cardiff["1000304"] is SubscriptionStatus.HOLD
-        (open_order,) = await _orders(client, "1000202")
+        (open_order,) = await orders_of(client, "1000202")
         assert open_order.is_open
         assert open_order.placed_by_subctl
         assert open_order.statusCode == "PA"
@@ -141,17 +138,12 @@ async def test_error_mapping_against_sandbox() -> None:
             await client.get_subscription("999999")
         assert missing.value.correlation_id
         with pytest.raises(ApiClientError, match="not active"):
-            await client.place_order(
-                OrderType.RENEWAL,
-                customer_id="1000422",
-                subscription_id="1000302",
-                attributes=ATTRS,
-            )
-        existing = await client.place_order(
-            OrderType.CANCELLATION,
-            customer_id="1000310",
-            subscription_id="1000202",
-            attributes={**ATTRS, "cancellationReason": "Closing the shop"},
+            await renew(client, ATTRS, sid="1000302", customer="1000422")
+        existing = await cancel(
+            client,
+            {**ATTRS, "cancellationReason": "Closing the shop"},
+            sid="1000202",
+            customer="1000310",
         )
         assert existing.outcome is PlaceOutcome.ALREADY_OPEN
         assert existing.order.id == "5000001"
@@ -171,23 +163,15 @@ def _faults(kinds: tuple[str, ...], match: tuple[str, ...], rate: float = 1.0) -
 async def test_every_post_committed_then_lost_yields_one_order(kind: str) -> None:
     async with sandbox_client(**_faults((kind,), ("POST /orders",))) as (client, _):
         before = await client.get_subscription("1000178")
-        renewal = await client.place_order(
-            OrderType.RENEWAL,
-            customer_id="1000275",
-            subscription_id="1000178",
-            attributes=ATTRS,
+        renewal = await renew(client, ATTRS, sid="1000178")
+        cancellation = await cancel(
+            client, {**ATTRS, "cancellationReason": "Moving on"}, sid="1000177"
         )
-        cancel = await client.place_order(
-            OrderType.CANCELLATION,
-            customer_id="1000275",
-            subscription_id="1000177",
-            attributes={**ATTRS, "cancellationReason": "Moving on"},
-        )
-        for result in (renewal, cancel):
+        for result in (renewal, cancellation):
             assert result.outcome is PlaceOutcome.FOUND_AFTER_UNKNOWN_OUTCOME
             assert result.posts == 1
-        assert len(await _orders(client, "1000178")) == 1
-        assert len(await _orders(client, "1000177")) == 1
+        assert len(await orders_of(client, "1000178")) == 1
+        assert len(await orders_of(client, "1000177")) == 1
         after = await client.get_subscription("1000178")
         assert before.expirationDate == dt.date(2026, 12, 15)
         assert after.expirationDate == dt.date(2027, 1, 15)  # one month, once
@@ -225,19 +209,14 @@ async def test_renewals_under_random_faults_never_duplicate() -> None:
         unknown = 0
         for _ in range(40):
             try:
-                result = await client.place_order(
-                    OrderType.RENEWAL,
-                    customer_id="1000275",
-                    subscription_id="1000178",
-                    attributes=ATTRS,
-                )
+                result = await renew(client, ATTRS, sid="1000178")
                 succeeded.append(result.order.id)
             except ApiError:
                 unknown += 1
         sub = None
         while sub is None:
             try:
-                orders = await _orders(client, "1000178")
+                orders = await orders_of(client, "1000178")
                 sub = await client.get_subscription("1000178")
             except ApiError:
                 continue

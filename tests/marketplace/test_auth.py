@@ -27,6 +27,13 @@ def _seed(api: FakeApi) -> None:
     api.add_subscriptions(subscription("1000177"), subscription("1000178"))
 
 
+async def _together(client: MarketplaceClient, n: int) -> None:
+    """``n`` reads of subscription 1000177 at once, all needing the one shared token."""
+    async with anyio.create_task_group() as tg:
+        for _ in range(n):
+            tg.start_soon(client.get_subscription, "1000177")
+
+
 @pytest.mark.anyio
 async def test_token_request_shape_and_caching(api: FakeApi, client: MarketplaceClient) -> None:
     for _ in range(5):
@@ -119,9 +126,7 @@ async def test_wrong_credentials(http: httpx.AsyncClient, clock: FakeClock) -> N
 
 @pytest.mark.anyio
 async def test_one_token_fetch_for_concurrent_callers(client: MarketplaceClient) -> None:
-    async with anyio.create_task_group() as tg:
-        for _ in range(20):
-            tg.start_soon(client.get_subscription, "1000177")
+    await _together(client, 20)
     assert client.calls["POST /token"] == 1
     assert client.calls["GET /subscriptions/{id}"] == 20
 
@@ -134,9 +139,7 @@ async def test_concurrent_callers_share_one_early_refresh(
     # queue behind the one refresh instead of each fetching (or using the old token).
     await client.get_subscription("1000177")
     clock.now += 3600 - 59  # inside the refresh margin
-    async with anyio.create_task_group() as tg:
-        for _ in range(10):
-            tg.start_soon(client.get_subscription, "1000177")
+    await _together(client, 10)
     assert client.calls["POST /token"] == 2
     assert client.calls["GET /subscriptions/{id}"] == 11
 
@@ -145,9 +148,7 @@ async def test_concurrent_callers_share_one_early_refresh(
 async def test_concurrent_401s_share_one_refresh(api: FakeApi, client: MarketplaceClient) -> None:
     await client.get_subscription("1000177")
     api.tokens.clear()
-    async with anyio.create_task_group() as tg:
-        for _ in range(10):
-            tg.start_soon(client.get_subscription, "1000177")
+    await _together(client, 10)
     assert client.calls["POST /token"] == 2
     assert client.calls["GET /subscriptions/{id}"] == 21  # 1 + 10 refused + 10 re-sent
 

@@ -15,6 +15,7 @@ from controller.errors import ApiProtocolError, Conflict
 from controller.marketplace.client import MarketplaceClient, OrderOwner, PlaceOutcome
 from controller.marketplace.models import OrderType
 from tests.marketplace.fakeapi import FakeApi
+from tests.marketplace.placing import cancel, renew
 
 ATTRS = {"placedBy": "subctl", "specSource": "specs/acme.yaml:12"}
 CANCEL_ATTRS = {**ATTRS, "cancellationReason": "Customer moved to another provider"}
@@ -42,12 +43,7 @@ async def test_conflict_pointing_at_another_customers_order_is_refused(
     api.lists_omit = True
     api.script("POST /orders", "conflict")
     with pytest.raises(Conflict, match="provably"):
-        await client.place_order(
-            OrderType.CANCELLATION,
-            customer_id="1000275",
-            subscription_id="1000178",
-            attributes=CANCEL_ATTRS,
-        )
+        await cancel(client, CANCEL_ATTRS)
     assert api.count("PATCH", f"/orders/{foreign['id']}") == 0
 
 
@@ -60,12 +56,7 @@ async def test_conflict_finds_our_subscriptions_open_order_among_foreign_ones(
     foreign["creationDate"] = "2026-11-20T09:00:00Z"  # newer: listed first
     api.ignore_subscription_filter = True
     api.lists_omit = True
-    result = await client.place_order(
-        OrderType.CANCELLATION,
-        customer_id="1000275",
-        subscription_id="1000178",
-        attributes=CANCEL_ATTRS,
-    )
+    result = await cancel(client, CANCEL_ATTRS)
     assert result.outcome is PlaceOutcome.ALREADY_OPEN
     assert result.order.id == mine["id"]
 
@@ -77,12 +68,7 @@ async def test_post_answered_with_another_order_is_not_used(
     foreign = _foreign_open_cancellation(api)
     api.post_answers_with = foreign["id"]
     with pytest.raises(ApiProtocolError, match="belongs to subscription 1000202"):
-        await client.place_order(
-            OrderType.CANCELLATION,
-            customer_id="1000275",
-            subscription_id="1000178",
-            attributes=CANCEL_ATTRS,
-        )
+        await cancel(client, CANCEL_ATTRS)
 
 
 @pytest.mark.anyio
@@ -111,9 +97,7 @@ async def test_lost_renewal_without_findable_request_id_is_never_posted_again(
     api.attributes_kept = kept
     api.script("POST /orders", fault, fault, fault)
     with pytest.raises(ApiProtocolError, match="outcome of POST /orders unknown") as info:
-        await client.place_order(
-            OrderType.RENEWAL, customer_id="1000275", subscription_id="1000177", attributes=ATTRS
-        )
+        await renew(client, ATTRS)
     assert "requestId" in str(info.value)
     assert client.calls["POST /orders"] == 1
     assert len(api.orders_of("1000177")) == 1
@@ -127,12 +111,7 @@ async def test_lost_cancellation_without_request_id_names_the_candidate(
     api.lists_omit = True
     api.script("POST /orders", "committed-502")
     with pytest.raises(ApiProtocolError, match="outcome of POST /orders unknown") as info:
-        await client.place_order(
-            OrderType.CANCELLATION,
-            customer_id="1000275",
-            subscription_id="1000178",
-            attributes=CANCEL_ATTRS,
-        )
+        await cancel(client, CANCEL_ATTRS)
     (created,) = api.orders_of("1000178")
     assert created["id"] in str(info.value)
     assert client.calls["POST /orders"] == 1
@@ -145,9 +124,7 @@ async def test_lost_answer_with_attributes_only_on_the_order_itself_is_found(
     # 1.15 list items carry no attributes: the new order is read whole to find our id.
     api.lists_omit = True
     api.script("POST /orders", "committed-502")
-    result = await client.place_order(
-        OrderType.RENEWAL, customer_id="1000275", subscription_id="1000177", attributes=ATTRS
-    )
+    result = await renew(client, ATTRS)
     assert result.outcome is PlaceOutcome.FOUND_AFTER_UNKNOWN_OUTCOME
     assert client.calls["POST /orders"] == 1
     assert len(api.orders_of("1000177")) == 1

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-from typing import Any
 
 import httpx
 import pytest
@@ -14,18 +13,13 @@ from controller.marketplace.models import OrderType
 from controller.marketplace.retry import is_testing, set_testing
 from tests.marketplace.conftest import make_client
 from tests.marketplace.fakeapi import FakeApi, FakeClock, subscription
+from tests.marketplace.placing import cancel, renew
 
 ATTRS = {"placedBy": "subctl", "specSource": "specs/acme.yaml:12", "revision": "abc123"}
 CANCEL_ATTRS = {**ATTRS, "cancellationReason": "Customer moved to another provider"}
 
 
 pytestmark = pytest.mark.usefixtures("three_subscriptions")
-
-
-async def _renew(client: MarketplaceClient, sid: str = "1000177") -> Any:
-    return await client.place_order(
-        OrderType.RENEWAL, customer_id="1000275", subscription_id=sid, attributes=ATTRS
-    )
 
 
 @pytest.mark.anyio
@@ -39,12 +33,7 @@ async def test_created_carries_request_id_and_caller_attributes(
         clock=clock,
         request_ids=lambda: "req-1",
     )
-    result = await client.place_order(
-        OrderType.CANCELLATION,
-        customer_id="1000275",
-        subscription_id="1000178",
-        attributes=CANCEL_ATTRS,
-    )
+    result = await cancel(client, CANCEL_ATTRS)
     assert result.outcome is PlaceOutcome.CREATED
     assert not result.already_existed
     assert (result.request_id, result.posts) == ("req-1", 1)
@@ -63,7 +52,7 @@ async def test_lost_answer_after_commit_is_found_not_repeated(
     api: FakeApi, client: MarketplaceClient, fault: str
 ) -> None:
     api.script("POST /orders", fault)
-    result = await _renew(client)
+    result = await renew(client, ATTRS)
     assert result.outcome is PlaceOutcome.FOUND_AFTER_UNKNOWN_OUTCOME
     assert result.order.attributes["requestId"] == result.request_id
     assert len(api.orders_of("1000177")) == 1
@@ -78,14 +67,9 @@ async def test_every_post_committed_then_502_still_one_order(
 ) -> None:
     api.script("POST /orders", *["committed-502"] * 20)
     for sid in ("1000177", "1000178"):
-        result = await _renew(client, sid)
+        result = await renew(client, ATTRS, sid=sid)
         assert result.outcome is PlaceOutcome.FOUND_AFTER_UNKNOWN_OUTCOME
-    result = await client.place_order(
-        OrderType.CANCELLATION,
-        customer_id="1000310",
-        subscription_id="1000202",
-        attributes=CANCEL_ATTRS,
-    )
+    result = await cancel(client, CANCEL_ATTRS, sid="1000202", customer="1000310")
     assert result.outcome is PlaceOutcome.FOUND_AFTER_UNKNOWN_OUTCOME
     for sid in ("1000177", "1000178", "1000202"):
         assert len(api.orders_of(sid)) == 1
@@ -98,7 +82,7 @@ async def test_failure_before_commit_posts_again_after_reread(
     api: FakeApi, client: MarketplaceClient, fault: str
 ) -> None:
     api.script("POST /orders", fault)
-    result = await _renew(client)
+    result = await renew(client, ATTRS)
     assert result.outcome is PlaceOutcome.CREATED
     assert result.posts == 2
     assert len(api.orders_of("1000177")) == 1
@@ -115,7 +99,7 @@ async def test_429_on_post_waits_at_least_retry_after(
 ) -> None:
     api.retry_after = "9"
     api.script("POST /orders", "429")
-    result = await _renew(client)
+    result = await renew(client, ATTRS)
     assert result.outcome is PlaceOutcome.CREATED
     assert clock.sleeps
     assert clock.sleeps[0] >= 9.0
@@ -127,7 +111,7 @@ async def test_gives_up_after_bounded_posts_with_none_created(
 ) -> None:
     api.script("POST /orders", *["503"] * 10)
     with pytest.raises(ApiError, match="none was created") as info:
-        await _renew(client)
+        await renew(client, ATTRS)
     assert info.value.retryable
     assert client.calls["POST /orders"] == client.settings.order_post_attempts == 3
     assert api.orders_of("1000177") == []
@@ -140,7 +124,7 @@ async def test_unknown_outcome_and_failing_reread_never_posts_again(
     api.script("POST /orders", "committed-502")
     api.script("GET /orders", "ok", *["503"] * 10)  # the baseline read, then failures
     with pytest.raises(ApiUnavailable, match="outcome of POST /orders unknown"):
-        await _renew(client)
+        await renew(client, ATTRS)
     assert client.calls["POST /orders"] == 1
     assert len(api.orders_of("1000177")) == 1
 
@@ -152,12 +136,7 @@ async def test_open_order_elsewhere_is_returned_as_already_open(
     existing = api.add_pending_cancellation(
         "1000202", customer_id="1000310", attributes={"placedBy": "portal"}
     )
-    result = await client.place_order(
-        OrderType.CANCELLATION,
-        customer_id="1000310",
-        subscription_id="1000202",
-        attributes=CANCEL_ATTRS,
-    )
+    result = await cancel(client, CANCEL_ATTRS, sid="1000202", customer="1000310")
     assert result.outcome is PlaceOutcome.ALREADY_OPEN
     assert result.already_existed
     assert result.order.id == existing["id"]
@@ -173,12 +152,7 @@ async def test_conflict_after_our_own_lost_commit_is_ours(
     # open-order rule; the next re-read finds ours.
     api.script("POST /orders", "committed-502")
     api.stale_order_reads = 2
-    result = await client.place_order(
-        OrderType.CANCELLATION,
-        customer_id="1000275",
-        subscription_id="1000178",
-        attributes=CANCEL_ATTRS,
-    )
+    result = await cancel(client, CANCEL_ATTRS)
     assert result.outcome is PlaceOutcome.FOUND_AFTER_UNKNOWN_OUTCOME
     assert client.calls["POST /orders"] == 2
     assert len(api.orders_of("1000178")) == 1
@@ -200,7 +174,7 @@ async def test_conflict_with_nothing_open_is_raised(client: MarketplaceClient) -
     async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as http:
         other = make_client(http, FakeClock())
         with pytest.raises(Conflict):
-            await _renew(other)
+            await renew(other, ATTRS)
 
 
 @pytest.mark.anyio
@@ -208,7 +182,7 @@ async def test_unreadable_success_body_is_resolved_by_request_id(
     api: FakeApi, client: MarketplaceClient
 ) -> None:
     api.script("POST /orders", "committed-garbage")
-    result = await _renew(client)
+    result = await renew(client, ATTRS)
     assert result.outcome is PlaceOutcome.FOUND_AFTER_UNKNOWN_OUTCOME
     assert client.calls["POST /orders"] == 1
 
@@ -259,7 +233,7 @@ async def test_random_fault_sequences_never_duplicate(
         api.script("POST /orders", *rng.choices(post_faults, k=6))
         api.script("GET /orders", *rng.choices(read_faults, k=6))
         try:
-            result = await _renew(client, sid)
+            result = await renew(client, ATTRS, sid=sid)
         except ApiError:
             result = None
         orders = api.orders_of(sid)

@@ -14,16 +14,12 @@ from tests.marketplace.conftest import make_client
 from tests.marketplace.fakeapi import FakeApi, FakeClock, subscription
 
 
-def _seed(api: FakeApi, n: int, first: int = 2_000_000) -> None:
-    api.add_subscriptions(*(subscription(str(first + i)) for i in range(n)))
-
-
 @pytest.mark.anyio
 @pytest.mark.parametrize("page_size", [100, 1000])
 async def test_ten_thousand_subscriptions_exact_call_count(
     http: httpx.AsyncClient, api: FakeApi, clock: FakeClock, page_size: int
 ) -> None:
-    _seed(api, 10_000)
+    api.add_numbered(10_000)
     client = make_client(http, clock, page_size=page_size)
     ids = [s.id async for s in client.iter_subscriptions()]
     assert len(ids) == len(set(ids)) == 10_000
@@ -38,7 +34,7 @@ async def test_ten_thousand_subscriptions_exact_call_count(
 async def test_filters_and_paging_parameters_sent(
     api: FakeApi, http: httpx.AsyncClient, clock: FakeClock
 ) -> None:
-    _seed(api, 5)
+    api.add_numbered(5)
     api.add_subscriptions(subscription("1000310", customer="1000310"))
     client = make_client(http, clock, page_size=2)
     subs = [s async for s in client.iter_subscriptions(customer_id="1000310", status="active")]
@@ -56,7 +52,7 @@ async def test_filters_and_paging_parameters_sent(
 async def test_lazy_one_page_at_a_time(
     api: FakeApi, http: httpx.AsyncClient, clock: FakeClock
 ) -> None:
-    _seed(api, 1000)
+    api.add_numbered(1000)
     client = make_client(http, clock, page_size=100)
     pages = client.iter_subscriptions()
     first = await anext(pages)
@@ -69,7 +65,7 @@ async def test_lazy_one_page_at_a_time(
 async def test_server_capped_limit_is_not_mistaken_for_the_last_page(
     api: FakeApi, http: httpx.AsyncClient, clock: FakeClock
 ) -> None:
-    _seed(api, 1000)
+    api.add_numbered(1000)
     api.page_limit_max = 50
     client = make_client(http, clock, page_size=100)
     ids = [s.id async for s in client.iter_subscriptions()]
@@ -81,7 +77,7 @@ async def test_server_capped_limit_is_not_mistaken_for_the_last_page(
 async def test_exact_multiple_stops_on_total_without_extra_call(
     api: FakeApi, client: MarketplaceClient
 ) -> None:
-    _seed(api, 200)
+    api.add_numbered(200)
     assert len([s async for s in client.iter_subscriptions()]) == 200
     assert client.calls["GET /subscriptions"] == 2
 
@@ -107,7 +103,7 @@ def _mutating_hook(call_to_act_on: int, action: Any) -> Any:
 async def test_insert_before_offset_does_not_repeat(
     api: FakeApi, http: httpx.AsyncClient, clock: FakeClock
 ) -> None:
-    _seed(api, 250, first=2_000_100)
+    api.add_numbered(250, first=2_000_100)
 
     def insert_at_front(api: FakeApi) -> None:
         api.subscriptions = {"2000000": subscription("2000000"), **api.subscriptions}
@@ -124,7 +120,7 @@ async def test_insert_before_offset_does_not_repeat(
 async def test_delete_before_offset_does_not_miss(
     api: FakeApi, http: httpx.AsyncClient, clock: FakeClock
 ) -> None:
-    _seed(api, 250)
+    api.add_numbered(250)
 
     def delete_from_first_page(api: FakeApi) -> None:
         del api.subscriptions["2000005"]
@@ -141,7 +137,7 @@ async def test_delete_before_offset_does_not_miss(
 
 @pytest.mark.anyio
 async def test_stable_list_needs_no_second_pass(api: FakeApi, client: MarketplaceClient) -> None:
-    _seed(api, 250)
+    api.add_numbered(250)
     assert len([s async for s in client.iter_subscriptions()]) == 250
     assert client.calls["GET /subscriptions"] == 3
 

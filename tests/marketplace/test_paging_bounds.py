@@ -8,11 +8,7 @@ import pytest
 
 from controller.errors import ApiProtocolError
 from tests.marketplace.conftest import make_client
-from tests.marketplace.fakeapi import FakeApi, FakeClock, subscription
-
-
-def _seed(api: FakeApi, n: int) -> None:
-    api.add_subscriptions(*(subscription(str(2_000_000 + i)) for i in range(n)))
+from tests.marketplace.fakeapi import FakeApi, FakeClock
 
 
 @pytest.mark.anyio
@@ -20,7 +16,7 @@ def _seed(api: FakeApi, n: int) -> None:
 async def test_server_ignoring_offset_stops_with_a_clear_error(
     api: FakeApi, http: httpx.AsyncClient, clock: FakeClock, page_size: int
 ) -> None:
-    _seed(api, 500)
+    api.add_numbered(500)
     api.ignore_offset = True
     client = make_client(http, clock, page_size=page_size)
     with pytest.raises(ApiProtocolError, match="brought nothing new"):
@@ -33,7 +29,7 @@ async def test_server_ignoring_offset_stops_with_a_clear_error(
 async def test_server_ignoring_offset_without_total_stops_too(
     api: FakeApi, http: httpx.AsyncClient, clock: FakeClock
 ) -> None:
-    _seed(api, 50)
+    api.add_numbered(50)
     api.ignore_offset = True
 
     def no_pagination(request: httpx.Request) -> httpx.Response:
@@ -56,7 +52,7 @@ async def test_server_ignoring_offset_without_total_stops_too(
 async def test_implausible_total_is_refused(
     api: FakeApi, http: httpx.AsyncClient, clock: FakeClock, total: int
 ) -> None:
-    _seed(api, 5)
+    api.add_numbered(5)
     api.total_override = total
     client = make_client(http, clock, page_size=2)
     with pytest.raises(ApiProtocolError, match="implausible list total"):
@@ -68,7 +64,7 @@ async def test_implausible_total_is_refused(
 async def test_negative_total_is_refused(
     api: FakeApi, http: httpx.AsyncClient, clock: FakeClock
 ) -> None:
-    _seed(api, 5)
+    api.add_numbered(5)
     api.total_override = -1
     client = make_client(http, clock, page_size=2)
     with pytest.raises(ApiProtocolError, match="total"):
@@ -80,7 +76,7 @@ async def test_total_bigger_than_the_items_ends_at_an_empty_page(
     api: FakeApi, http: httpx.AsyncClient, clock: FakeClock
 ) -> None:
     # A total that claims more than exists (but plausibly) ends at the first short page.
-    _seed(api, 25)
+    api.add_numbered(25)
     api.total_override = 900
     client = make_client(http, clock, page_size=10, max_concurrency=1)
     ids = [s.id async for s in client.iter_subscriptions()]
@@ -92,7 +88,7 @@ async def test_total_bigger_than_the_items_ends_at_an_empty_page(
 async def test_max_total_is_configurable(
     api: FakeApi, http: httpx.AsyncClient, clock: FakeClock
 ) -> None:
-    _seed(api, 30)
+    api.add_numbered(30)
     client = make_client(http, clock, page_size=10, max_list_total=20)
     with pytest.raises(ApiProtocolError, match="more than 20"):
         [s async for s in client.iter_subscriptions()]

@@ -12,11 +12,7 @@ from controller.errors import ApiServerError
 from controller.marketplace.exchange import Reply
 from controller.marketplace.paging import iter_items
 from tests.marketplace.conftest import make_client
-from tests.marketplace.fakeapi import FakeApi, FakeClock, subscription
-
-
-def _seed(api: FakeApi, n: int, first: int = 2_000_000) -> None:
-    api.add_subscriptions(*(subscription(str(first + i)) for i in range(n)))
+from tests.marketplace.fakeapi import FakeApi, FakeClock
 
 
 @pytest.mark.anyio
@@ -24,7 +20,7 @@ def _seed(api: FakeApi, n: int, first: int = 2_000_000) -> None:
 async def test_every_item_once_in_order_with_exactly_ceil_total_over_page_calls(
     api: FakeApi, http: httpx.AsyncClient, clock: FakeClock, n: int, page_size: int
 ) -> None:
-    _seed(api, n)
+    api.add_numbered(n)
     client = make_client(http, clock, page_size=page_size)
     ids = [s.id async for s in client.iter_subscriptions()]
     assert ids == [str(2_000_000 + i) for i in range(n)]  # once each, in list order
@@ -33,7 +29,7 @@ async def test_every_item_once_in_order_with_exactly_ceil_total_over_page_calls(
 
 @pytest.mark.anyio
 async def test_pages_after_the_first_are_in_flight_together(api: FakeApi, clock: FakeClock) -> None:
-    _seed(api, 2_000)
+    api.add_numbered(2_000)
     slow, in_flight = api.counting_transport()
     async with httpx.AsyncClient(transport=slow) as http:
         client = make_client(http, clock, page_size=100, max_concurrency=4)
@@ -46,13 +42,13 @@ async def test_pages_after_the_first_are_in_flight_together(api: FakeApi, clock:
 async def test_total_that_grows_after_the_first_page_is_read_again(
     api: FakeApi, http: httpx.AsyncClient, clock: FakeClock
 ) -> None:
-    _seed(api, 250)
+    api.add_numbered(250)
     calls = {"n": 0}
 
     def grow(api: FakeApi) -> None:
         calls["n"] += 1
         if calls["n"] == 2:  # after the first page said 250
-            _seed(api, 60, first=3_000_000)
+            api.add_numbered(60, first=3_000_000)
 
     api.before_page.append(grow)
     client = make_client(http, clock, page_size=100)
@@ -64,7 +60,7 @@ async def test_total_that_grows_after_the_first_page_is_read_again(
 async def test_server_cap_below_page_size_sets_the_step(
     api: FakeApi, http: httpx.AsyncClient, clock: FakeClock
 ) -> None:
-    _seed(api, 1_000)
+    api.add_numbered(1_000)
     api.page_limit_max = 30
     client = make_client(http, clock, page_size=100)
     ids = [s.id async for s in client.iter_subscriptions()]
@@ -91,7 +87,7 @@ async def test_a_failed_page_raises_our_error_not_an_exception_group() -> None:
 async def test_rate_is_never_exceeded_while_paging_concurrently(
     api: FakeApi, clock: FakeClock
 ) -> None:
-    _seed(api, 3_000)
+    api.add_numbered(3_000)
     stamps: list[float] = []
 
     async def stamp(request: httpx.Request) -> httpx.Response:

@@ -14,6 +14,7 @@ import pytest
 
 from controller.marketplace import retry
 from controller.marketplace.settings import ApiSettings
+from tests.e2e.harness import env_for
 from tests.reliability.broken_api import BrokenApi, serve
 
 Figures = Callable[..., None]
@@ -25,6 +26,17 @@ def broken() -> Iterator[tuple[BrokenApi, str]]:
     api = BrokenApi()
     with serve(api) as url:
         yield api, url
+
+
+def cli_against(
+    broken: tuple[BrokenApi, str], mode: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> tuple[BrokenApi, dict[str, str]]:
+    """A CLI test against the served BrokenApi answering in ``mode``, run from ``tmp_path``:
+    the API (to inspect its requests and writes) and the environment for ``CliRunner``."""
+    api, url = broken
+    api.mode = mode
+    monkeypatch.chdir(tmp_path)
+    return api, env_for(None) | {"SUBCTL_API_URL": url}
 
 
 @pytest.fixture

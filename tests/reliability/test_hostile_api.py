@@ -31,6 +31,7 @@ from controller.marketplace.retry import set_testing
 from controller.marketplace.settings import ApiSettings, Secret
 from tests.e2e.harness import env_for, write_specs
 from tests.reliability.broken_api import ESCAPES, MODES, SLOW_ORDER, BrokenApi
+from tests.reliability.conftest import cli_against
 
 EXPECTED: dict[str, type[ApiError]] = {
     "wrong-types": ApiProtocolError,
@@ -160,9 +161,7 @@ def test_escapes_in_live_data_never_reach_the_terminal(
 ) -> None:
     # Valid answers whose names, order numbers and attributes carry terminal escapes
     # and a bidi override: plans show them escaped, in every format.
-    api, url = broken
-    api.mode = ESCAPES
-    monkeypatch.chdir(tmp_path)
+    _, env = cli_against(broken, ESCAPES, tmp_path, monkeypatch)
     specs = write_specs(
         tmp_path / "specs",
         "acme",
@@ -171,7 +170,6 @@ def test_escapes_in_live_data_never_reach_the_terminal(
             {"id": "3000001", "state": "cancelled", "cancellation": {"reason": "moved away"}},
         ],
     )
-    env = env_for(None) | {"SUBCTL_API_URL": url}
     for fmt in ("text", "json", "markdown"):
         result = CliRunner().invoke(main, ["plan", str(specs), "--format", fmt], env=env)
         assert result.exit_code == 0, result.stdout + result.stderr
@@ -183,13 +181,12 @@ def test_escapes_in_live_data_never_reach_the_terminal(
             assert "\u202e" not in out
 
 
-def _apply_cancel_77(url: str, tmp_path: Path, *extra: str) -> tuple[Any, float]:
+def _apply_cancel_77(env: dict[str, str], tmp_path: Path, *extra: str) -> tuple[Any, float]:
     specs = write_specs(
         tmp_path / "specs",
         "acme",
         [{"id": "3000001", "state": "cancelled", "cancellation": {"reason": "moved away"}}],
     )
-    env = env_for(None) | {"SUBCTL_API_URL": url}
     started = time.monotonic()
     result = CliRunner().invoke(main, ["apply", str(specs), "--yes", *extra], env=env)
     return result, time.monotonic() - started
@@ -200,13 +197,11 @@ def test_wait_ends_within_its_duration_against_a_slow_server(
 ) -> None:
     # Regression (issue 16): each poll of apply --wait ran to the client's own timeouts
     # and retries, one order after another; --wait 5s took 122 s against a slow server.
-    api, url = broken
-    api.mode = SLOW_ORDER
+    api, env = cli_against(broken, SLOW_ORDER, tmp_path, monkeypatch)
     api.order_delay = 40.0  # per GET /orders/{id}: far more than --wait
     api.writes.clear()
-    monkeypatch.chdir(tmp_path)
     try:
-        result, elapsed = _apply_cancel_77(url, tmp_path, "--wait", "2s")
+        result, elapsed = _apply_cancel_77(env, tmp_path, "--wait", "2s")
     finally:
         api.order_delay = 0.0
     assert api.writes == ["PATCH /orders/77"]
@@ -220,11 +215,9 @@ def test_escapes_in_live_data_never_reach_the_terminal_in_apply(
 ) -> None:
     # Regression (issue 16): the --wait completion line printed the live order number
     # as it came (ESC[2J, an OSC 8 link, CR, U+202E reached the terminal).
-    api, url = broken
-    api.mode = ESCAPES
-    monkeypatch.chdir(tmp_path)
+    _, env = cli_against(broken, ESCAPES, tmp_path, monkeypatch)
     for fmt in ("text", "markdown"):
-        result, _ = _apply_cancel_77(url, tmp_path, "--wait", "10s", "--format", fmt)
+        result, _ = _apply_cancel_77(env, tmp_path, "--wait", "10s", "--format", fmt)
         out = result.stdout + result.stderr
         assert result.exit_code == 0, out
         assert "SO77" in out
@@ -238,10 +231,7 @@ def test_export_of_hostile_live_data_writes_files_that_validate(
 ) -> None:
     # Regression (issue 16): export wrote the live name and reason with their escapes
     # (as JSON \u001b); the file it wrote then failed `subctl validate`.
-    api, url = broken
-    api.mode = ESCAPES
-    monkeypatch.chdir(tmp_path)
-    env = env_for(None) | {"SUBCTL_API_URL": url}
+    _, env = cli_against(broken, ESCAPES, tmp_path, monkeypatch)
     exported = CliRunner().invoke(main, ["export", "--out", "adopted"], env=env)
     assert exported.exit_code == 0, exported.stdout + exported.stderr
     written = (tmp_path / "adopted" / "customer-1000275.yaml").read_text(encoding="utf-8")

@@ -18,13 +18,14 @@ from click.testing import CliRunner
 
 from controller.cli import main
 from controller.redact import RedactingFilter, redact, remember_secret
-from tests.e2e.harness import KEY, PASSWORD, USER, env_for, write_specs
+from tests.e2e.harness import KEY, PASSWORD, USER, write_specs
 from tests.reliability.broken_api import (
     BAD_TOKEN,
     BAD_TOKEN_VALUE,
     ECHO_SECRETS,
     BrokenApi,
 )
+from tests.reliability.conftest import cli_against
 
 TOKEN = "t" * 40  # what broken_api issues
 BASIC = base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
@@ -56,11 +57,9 @@ def test_unusable_credentials_are_refused_at_start_naming_the_variable(
     value: str,
     says: str,
 ) -> None:
-    api, url = broken
-    api.mode = "ok"
+    api, env = cli_against(broken, "ok", tmp_path, monkeypatch)
+    env |= {variable: value}
     api.requests.clear()
-    monkeypatch.chdir(tmp_path)
-    env = env_for(None) | {"SUBCTL_API_URL": url, variable: value}
     for command in (["plan"], ["apply", "--yes"]):
         result = CliRunner().invoke(main, [*command, str(_specs(tmp_path))], env=env)
         assert result.exit_code == 1, result.stdout + result.stderr
@@ -82,11 +81,8 @@ def test_a_server_echoing_credentials_reaches_no_output_nor_journal(
 ) -> None:
     # The refused PATCH's error body and correlation id header quote the key and the
     # bearer token; the failed write's journal line carries that message.
-    api, url = broken
-    api.mode = ECHO_SECRETS
+    api, env = cli_against(broken, ECHO_SECRETS, tmp_path, monkeypatch)
     api.writes.clear()
-    monkeypatch.chdir(tmp_path)
-    env = env_for(None) | {"SUBCTL_API_URL": url}
     result = CliRunner().invoke(
         main,
         ["-vv", "apply", str(_specs(tmp_path)), "--yes", "--journal", "j.jsonl"],
@@ -104,10 +100,7 @@ def test_a_token_that_cannot_be_a_header_is_refused_and_never_shown(
     broken: tuple[BrokenApi, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Regression: httpx refused the header with "Illegal header value b'tok-...\n'".
-    api, url = broken
-    api.mode = BAD_TOKEN
-    monkeypatch.chdir(tmp_path)
-    env = env_for(None) | {"SUBCTL_API_URL": url}
+    _, env = cli_against(broken, BAD_TOKEN, tmp_path, monkeypatch)
     result = CliRunner().invoke(main, ["-vv", "plan", str(_specs(tmp_path))], env=env)
     assert result.exit_code == 1, result.stdout + result.stderr
     assert "cannot be sent in a header" in result.stderr

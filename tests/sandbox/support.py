@@ -67,6 +67,21 @@ def check_order(body: dict[str, Any], *, list_item: bool = False) -> None:
     assert body.get("status", "submitted") in ORDER_STATUSES
 
 
+def token_response(client: httpx.Client) -> httpx.Response:
+    """POST /token with the default credentials, for the sync clients (``Api.login`` is the
+    async one)."""
+    return client.post(
+        "/token",
+        auth=("sandbox", "sandbox"),
+        headers={"X-Subscription-Key": KEY},
+        json={"marketplace": "uk"},
+    )
+
+
+def auth_headers(token: str) -> dict[str, str]:
+    return {"X-Subscription-Key": KEY, "Authorization": f"Bearer {token}"}
+
+
 class Api:
     """A thin test client: logs in once, then sends the bearer token and key on every call."""
 

@@ -9,17 +9,11 @@ import pytest
 
 from controller.sandbox.clock import FakeClock
 from controller.sandbox.embedded import BASE_URL, embedded_sync_transport, embedded_transport
-from tests.sandbox.support import KEY, renewal
+from tests.sandbox.support import auth_headers, renewal, token_response
 
 
 def headers_for(client: httpx.Client) -> dict[str, str]:
-    token = client.post(
-        "/token",
-        auth=("sandbox", "sandbox"),
-        headers={"X-Subscription-Key": KEY},
-        json={"marketplace": "uk"},
-    ).json()["token"]
-    return {"X-Subscription-Key": KEY, "Authorization": f"Bearer {token}"}
+    return auth_headers(token_response(client).json()["token"])
 
 
 def test_sync_transport_serves_the_demo_set(tmp_path: Path, clock: FakeClock) -> None:

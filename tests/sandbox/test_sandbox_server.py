@@ -11,7 +11,14 @@ import httpx
 import pytest
 
 from controller.sandbox.server import bind
-from tests.sandbox.support import KEY, assert_error, cancellation, renewal
+from tests.sandbox.support import (
+    KEY,
+    assert_error,
+    auth_headers,
+    cancellation,
+    renewal,
+    token_response,
+)
 from tests.support.served import start_served, stop_served
 
 pytestmark = pytest.mark.slow
@@ -32,15 +39,10 @@ def served(db: Path, *args: str) -> Iterator[str]:
 
 
 def login(client: httpx.Client) -> dict[str, str]:
-    response = client.post(
-        "/token",
-        auth=("sandbox", "sandbox"),
-        headers={"X-Subscription-Key": KEY},
-        json={"marketplace": "uk"},
-    )
+    response = token_response(client)
     assert response.status_code == 200
     assert response.headers["x-correlation-id"]
-    return {"X-Subscription-Key": KEY, "Authorization": f"Bearer {response.json()['token']}"}
+    return auth_headers(response.json()["token"])
 
 
 def test_serves_the_demo_set_and_keeps_state_across_restarts(tmp_path: Path) -> None:
