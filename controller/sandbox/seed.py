@@ -127,7 +127,8 @@ def _insert_orders(
     explicit_ids = {int(o.id) for o in orders if o.id is not None}
     explicit_numbers = {o.orderNumber for o in orders if o.orderNumber is not None}
     next_id = max(explicit_ids, default=db.FIRST_ORDER_ID - 1) + 1
-    next_number = max((int(n[2:]) for n in explicit_numbers if n), default=0) + 1
+    made = (n[2:] for n in explicit_numbers if n.startswith("SO"))
+    next_number = max((int(n) for n in made if n.isascii() and n.isdigit()), default=0) + 1
     seen_ids: set[int] = set()
     seen_numbers: set[str] = set()
     open_orders: set[tuple[str, str]] = set()

@@ -14,7 +14,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import ValidationError
 
@@ -24,6 +24,7 @@ from controller.spec.messages import describe, field_path, yaml_repr
 from controller.spec.models import (
     API_VERSION,
     KIND,
+    Defaults,
     DesiredState,
     DesiredSubscription,
     SubscriptionEntry,
@@ -133,11 +134,30 @@ def _check_document(doc: Document) -> tuple[list[DesiredSubscription], list[Spec
         except ValidationError as err:
             problems.extend(_located(doc, err, ("subscriptions", index)))
     if subscription_set is None:
-        return [], problems  # without valid defaults, merged entries would mislead
+        # A mistake elsewhere in the set (a bad metadata.name, say) must not hide the
+        # entries' cross-field problems: all errors are reported at once. Only invalid
+        # defaults would mislead the merged entries, so then the rules wait.
+        defaults = _defaults_alone(doc)
+        if defaults is None:
+            return [], problems
+        merged = None if defaults is False else defaults
+        _, found = desired_from(doc, "", merged, entries)
+        return [], problems + found
     desired, found = desired_from(
         doc, subscription_set.metadata.name, subscription_set.defaults, entries
     )
     return desired, problems + found
+
+
+def _defaults_alone(doc: Document) -> Defaults | Literal[False] | None:
+    """The document's defaults checked on their own: False when absent, None when invalid."""
+    raw = doc.data.get("defaults")
+    if raw is None:
+        return False
+    try:
+        return Defaults.model_validate(raw)
+    except ValidationError:
+        return None  # the set's validation has reported why
 
 
 @contextmanager

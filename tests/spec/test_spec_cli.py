@@ -130,3 +130,39 @@ def test_validate_as_a_real_process_has_no_traceback() -> None:
     assert done.returncode == 1
     assert "Traceback" not in done.stderr
     assert done.stderr.startswith(f"{bad}:8:11: tag !!python/object/apply:os.system")
+
+
+def test_a_bad_set_name_does_not_hide_the_entries_cross_field_errors(tmp_path: Path) -> None:
+    # DESIGN.md section 3: all errors reported at once. A bad metadata.name used to
+    # make validate skip every entry's cross-field rules (the set failed as a whole).
+    path = tmp_path / "a.yaml"
+    path.write_text(
+        "apiVersion: subctl/v1\nkind: SubscriptionSet\nmetadata:\n  name: Bad_Name\n"
+        'defaults:\n  autoRenew: true\nsubscriptions:\n  - id: "1"\n    state: cancelled\n'
+    )
+    result = CliRunner().invoke(main, ["validate", str(path)])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"{path}:4:9: metadata.name: expected 1 to 63 characters of a-z, 0-9 and '-', "
+        "got 'Bad_Name'",
+        f"{path}:8:5: subscriptions[0]: autoRenew: true is not allowed with state cancelled "
+        "(set in defaults)",
+        f"{path}:9:12: subscriptions[0].state: state cancelled needs cancellation.reason",
+        "3 errors in 1 file",
+    ]
+
+
+def test_invalid_defaults_still_hold_back_the_merged_rules(tmp_path: Path) -> None:
+    # With defaults that do not validate, a merged entry would mislead: only the
+    # defaults' own problem is reported for the set.
+    path = tmp_path / "a.yaml"
+    path.write_text(
+        "apiVersion: subctl/v1\nkind: SubscriptionSet\nmetadata:\n  name: a\n"
+        'defaults:\n  autoRenew: maybe\nsubscriptions:\n  - id: "1"\n    state: active\n'
+    )
+    result = CliRunner().invoke(main, ["validate", str(path)])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"{path}:6:14: defaults.autoRenew: expected true or false, got 'maybe'",
+        "1 error in 1 file",
+    ]
