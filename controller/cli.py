@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import click
 
 from controller import __version__
 from controller.cliglobal import add_global_options
 from controller.clioptions import (
-    DEFAULT_WARN_DAYS,
     GUARDS,
     SHARED,
     SPEC_PATHS,
@@ -31,6 +30,7 @@ from controller.clioptions import (
     text_or_json,
 )
 from controller.commands.options import DEFAULT_JOURNAL, Connection
+from controller.defaults import WARN_DAYS
 from controller.durations import parse_duration
 from controller.errorhandler import run_body, setup_logging
 from controller.errors import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK
@@ -92,11 +92,11 @@ def main(
 @main.command()
 @click.argument("paths", nargs=-1, required=True)
 @text_or_json("text: problems on stderr, a summary; json: one object on stdout.")
-def validate(paths: tuple[str, ...], fmt: str) -> None:
+def validate(paths: tuple[str, ...], fmt: Literal["text", "json"]) -> None:
     """Check spec files (YAML) and directories of them; exit 0 valid, 1 invalid."""
     from controller.commands.validate import validate as command  # noqa: PLC0415
 
-    run_body(lambda: command(paths, "json" if fmt == "json" else "text"))
+    run_body(lambda: command(paths, fmt))
 
 
 @main.command()
@@ -171,23 +171,18 @@ def apply_command(
 @text_or_json("text: for people; json: one object on stdout.")
 @click.pass_context
 def show_command(
-    ctx: click.Context, /, subscription_id: str, paths: tuple[str, ...], fmt: str
+    ctx: click.Context,
+    /,
+    subscription_id: str,
+    paths: tuple[str, ...],
+    fmt: Literal["text", "json"],
 ) -> None:
     """One subscription: live state, declaration (searched in PATHS), orders, plan. Read-only."""
     from controller.commands.show import show  # noqa: PLC0415 - imports httpx, anyio
 
     glob: GlobalOptions = ctx.obj
     connection = Connection(api_url=glob.api_url, marketplace=glob.marketplace)
-    as_json = fmt == "json"
-    run_body(
-        lambda: show(
-            subscription_id,
-            paths,
-            connection,
-            fmt="json" if as_json else "text",
-            color=glob.color,
-        )
-    )
+    run_body(lambda: show(subscription_id, paths, connection, fmt=fmt, color=glob.color))
 
 
 @main.command(name="export")
@@ -270,7 +265,7 @@ def status_command(
 @click.option(
     "--warn-days",
     type=click.IntRange(min=0),
-    default=DEFAULT_WARN_DAYS,
+    default=WARN_DAYS,
     show_default=True,
     help="List active subscriptions renewing or expiring within N days.",
 )

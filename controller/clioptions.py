@@ -17,7 +17,12 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from controller.commands.options import Connection, Output
-from controller.defaults import STUCK_AFTER_HOURS, WARN_DAYS
+from controller.defaults import (
+    MAX_CANCELLATIONS,
+    MAX_RENEWAL_TERMS,
+    STUCK_AFTER_HOURS,
+    WARN_DAYS,
+)
 from controller.durations import parse_duration
 
 if TYPE_CHECKING:
@@ -58,8 +63,6 @@ def _max_cost(
 
 _COUNT = click.IntRange(min=0)
 FILE = click.Path(dir_okay=False, path_type=Path)
-# plan's and apply's --warn-days and notify's (which lists what renews within the days).
-DEFAULT_WARN_DAYS = WARN_DAYS
 Row = tuple[tuple[str, ...], dict[str, Any]]
 
 
@@ -91,7 +94,7 @@ _OPTIONS: dict[str, Row] = {
     "warn-days": _row(
         "--warn-days",
         type=_COUNT,
-        default=DEFAULT_WARN_DAYS,
+        default=WARN_DAYS,
         show_default=True,
         text="Warn when auto-renew fires within N days against the spec.",
     ),
@@ -115,14 +118,14 @@ _OPTIONS: dict[str, Row] = {
     "max-cancellations": _row(
         "--max-cancellations",
         type=_COUNT,
-        default=5,
+        default=MAX_CANCELLATIONS,
         show_default=True,
         text="Refuse the run (exit 3) if it would cancel more subscriptions.",
     ),
     "max-renewal-terms": _row(
         "--max-renewal-terms",
         type=_COUNT,
-        default=12,
+        default=MAX_RENEWAL_TERMS,
         show_default=True,
         text="Refuse the run if one subscription would be renewed more terms.",
     ),

@@ -18,16 +18,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from controller.defaults import MAX_CANCELLATIONS, MAX_RENEWAL_TERMS
 from controller.plan.model import Action, Plan, Refusal, RefusalKind
-
-DEFAULT_MAX_CANCELLATIONS = 5
-DEFAULT_MAX_RENEWAL_TERMS = 12
 
 
 @dataclass(frozen=True)
 class GuardLimits:
-    max_cancellations: int = DEFAULT_MAX_CANCELLATIONS
-    max_renewal_terms: int = DEFAULT_MAX_RENEWAL_TERMS
+    max_cancellations: int = MAX_CANCELLATIONS
+    max_renewal_terms: int = MAX_RENEWAL_TERMS
     max_cost: Mapping[str, Decimal] = field(default_factory=dict)  # currency -> cap
 
 
