@@ -116,10 +116,6 @@ def write_files(exported: Exported, out: Path, *, force: bool) -> list[Path]:
     return [path for path, _ in targets]
 
 
-def _redacting(write: Callable[[str], None]) -> Callable[[str], None]:
-    return lambda text: write(redact(text))
-
-
 def run_export(
     settings: ApiSettings,
     *,
@@ -131,10 +127,9 @@ def run_export(
 ) -> int:
     """The body of ``subctl export``: stdout gets YAML only; notes go to stderr.
 
-    Everything it prints or writes goes through the redactor (controller/redact.py).
+    The files it writes go through the redactor (controller/redact.py); ``echo`` and
+    ``echo_err`` are the command line's redacting ones (controller/commands/terminal.py).
     """
-    echo = _redacting(echo)
-    echo_err = _redacting(echo_err)
     exported = export_live(settings, customer, echo_err)
     for note in exported.notes:
         echo_err(f"note: {note}")

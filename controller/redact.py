@@ -18,6 +18,7 @@ default credentials, which are public and are words of ordinary messages ("sandb
 
 from __future__ import annotations
 
+import html
 import json
 import logging
 import re
@@ -38,10 +39,10 @@ class Redactor:
         self._lock = threading.Lock()
 
     def add(self, value: str) -> None:
-        """Remember ``value`` (and the forms in which it is quoted: repr, JSON)."""
+        """Remember ``value`` (and the forms in which it is quoted: repr, JSON, HTML)."""
         if len(value) < MIN_LENGTH or value in _PUBLIC:
             return
-        forms = {value, repr(value)[1:-1], json.dumps(value)[1:-1]}
+        forms = {value, repr(value)[1:-1], json.dumps(value)[1:-1], html.escape(value)}
         forms |= {repr(value.encode("utf-8", "replace"))[2:-1]}
         forms = {form for form in forms if len(form) >= MIN_LENGTH}
         with self._lock:

@@ -10,11 +10,9 @@ would do" is exactly what ``subctl plan`` says for it. Never writes. Rendering i
 from __future__ import annotations
 
 import datetime as dt
-import sys
 from collections.abc import Callable
 
 import anyio
-from rich.console import Console
 
 from controller.errors import EXIT_OK, ApiError, ControllerError, NotFound
 from controller.marketplace.client import MarketplaceClient
@@ -85,6 +83,8 @@ def run_show(
     settings: ApiSettings,
     *,
     fmt: str,
+    rich: bool,
+    width: int | None,
     color: bool,
     echo: Callable[[str], None],
     echo_err: Callable[[str], None],
@@ -106,8 +106,6 @@ def run_show(
     if fmt == "json":
         echo(render_show_json(data))
         return EXIT_OK
-    rich = color and sys.stdout.isatty()
-    width = Console(file=sys.stdout).width if rich else None
     if not paths:
         echo_err("subctl show: no PATHS given, so the declaration was not looked up")
     echo(render_show_text(data, rich=rich, width=width, color=color))

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import click
-
 from controller.commands.options import Connection
+from controller.commands.terminal import echo, echo_err
 from controller.export import run_export
 
 
@@ -17,6 +16,6 @@ def export(connection: Connection, *, customer: str | None, out: Path | None, fo
         customer=customer,
         out=out,
         force=force,
-        echo=lambda text: click.echo(text, nl=False),
-        echo_err=lambda text: click.echo(text, err=True),
+        echo=echo,
+        echo_err=echo_err,
     )

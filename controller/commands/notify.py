@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import json
 
-import click
-
+from controller.commands.terminal import echo, echo_err
 from controller.errors import EXIT_ERROR, EXIT_OK, ConfigError
 from controller.notify.run import build_document, report_failures
 from controller.notify.send import ENV_NOTIFY_URLS, urls_from_env
@@ -23,6 +22,6 @@ def notify(urls: tuple[str, ...], files: RunFiles, *, warn_days: int, print_doc:
         raise ConfigError(f"no notification URL: give one or set {ENV_NOTIFY_URLS}")
     doc = build_document(files, warn_days=warn_days)
     if print_doc:
-        click.echo(json.dumps(doc, indent=2, ensure_ascii=False))
-    failed = report_failures(targets, doc, lambda message: click.echo(message, err=True))
+        echo(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+    failed = report_failures(targets, doc, echo_err)
     return EXIT_ERROR if failed else EXIT_OK

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Literal
 
-import click
-
-from controller.commands.options import Connection
+from controller.commands.options import Connection, Output
+from controller.commands.terminal import echo, echo_err
 from controller.show import run_show
 
 
@@ -18,12 +17,15 @@ def show(
     fmt: Literal["text", "json"] = "text",
     color: bool = True,
 ) -> int:
+    output = Output(fmt=fmt, color=color)
     return run_show(
         subscription_id,
         paths,
         connection.settings(),
         fmt=fmt,
+        rich=output.rich,
+        width=output.width(),
         color=color,
-        echo=lambda text: click.echo(text, nl=False),
-        echo_err=lambda text: click.echo(text, err=True),
+        echo=echo,
+        echo_err=echo_err,
     )

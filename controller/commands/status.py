@@ -9,26 +9,21 @@ jinja2).
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import anyio
-import click
 
+from controller import reconcile
 from controller.commands.options import Connection
+from controller.commands.terminal import echo_err
 from controller.errors import EXIT_OK
 from controller.notify.run import read_journal
 from controller.observe import collect_live
-from controller.plan.inputs import LiveState, PlanOptions
+from controller.plan.inputs import LiveState
 from controller.plan.planner import make_plan
-from controller.revision import spec_revision
-from controller.spec.loader import load_specs
+from controller.reconcile import Planning, Scope
 from controller.status import model, render
-from controller.target import describe, open_client
-
-
-def _echo_err(message: str) -> None:
-    click.echo(message, err=True)
+from controller.target import open_client
 
 
 def status(
@@ -39,23 +34,18 @@ def status(
     journal: Path,
     stuck_after: float,
 ) -> int:
-    desired = load_specs(paths)
+    planning = Planning(paths=paths, stuck_after=stuck_after)
+    desired = reconcile.load(planning, Scope())
     settings = connection.settings()
-    now = dt.datetime.now(dt.UTC)
-    options = PlanOptions(
-        now=now,
-        target=describe(settings),
-        revision=spec_revision(paths),
-        stuck_after=dt.timedelta(seconds=stuck_after),
-    )
+    options = reconcile.plan_options(planning, settings, desired)
     lines = read_journal(journal) or []
 
     async def observe() -> LiveState:
-        async with open_client(settings, announce=_echo_err) as client:
+        async with open_client(settings, announce=echo_err) as client:
             return await collect_live(client, (d.id for d in desired.subscriptions), options)
 
     live = anyio.run(observe)
     plan = make_plan(desired, live, options)
-    path = render.write(model.build(plan, live, lines, now), html)
-    _echo_err(f"status page written to {path}")
+    path = render.write(model.build(plan, live, lines, options.now), html)
+    echo_err(f"status page written to {path}")
     return EXIT_OK

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import jinja2
 
+from controller.redact import redact
 from controller.status.model import StatusPage
 
 CHART_HEIGHT = 160  # px of the tallest bar
@@ -45,6 +46,8 @@ def write(page: StatusPage, folder: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "index.html"
     tmp = path.with_name(".index.html.tmp")
-    tmp.write_text(render(page), encoding="utf-8")
+    # Live text (a name, an error) may quote a secret a server echoed: masked like every
+    # other file subctl writes (controller/redact.py).
+    tmp.write_text(redact(render(page)), encoding="utf-8")
     tmp.replace(path)
     return path
