@@ -31,6 +31,7 @@ from controller.marketplace.ownership import OrderOwner, needs_detail, ownership
 from controller.marketplace.reads import SUBSCRIPTIONS_PATH, Reads, segment
 
 T = TypeVar("T")
+E = TypeVar("E")  # the entity a PATCH changes: Subscription or Order
 
 
 async def _reread_after(error: ApiError, read: Callable[[str], Awaitable[T]], entity_id: str) -> T:
@@ -49,20 +50,16 @@ class Writes:
         return f"Writes({self._reads!r})"
 
     async def set_auto_renew(self, subscription_id: str, value: bool) -> Answered[Subscription]:
-        path = f"{SUBSCRIPTIONS_PATH}/{segment(subscription_id)}"
-        try:
-            reply = await self._reads.send(
-                "PATCH", SUBSCRIPTIONS_PATH + "/{id}", path, body={"renewalStatus": value}
-            )
-        except (ApiServerError, ApiUnavailable) as err:
-            # Retries ran out, but one of the attempts may have landed: look before failing.
-            current = await _reread_after(err, self._reads.subscription, subscription_id)
-            if current.value.renewalStatus is value:
-                return current
-            raise err from None
-        if reply.body is None:  # some gateways answer 204: read the result back
-            return await self._reads.subscription(subscription_id)
-        return Answered(reply.parse(Subscription), reply.correlation_id)
+        # A 4xx to an absolute value is a real refusal: only a lost answer is looked into.
+        return await self._patch(
+            SUBSCRIPTIONS_PATH,
+            subscription_id,
+            {"renewalStatus": value},
+            Subscription,
+            self._reads.subscription,
+            lambda live: live.renewalStatus is value,
+            refusals_may_have_landed=False,
+        )
 
     async def set_order_code(
         self,
@@ -73,24 +70,47 @@ class Writes:
         known: Order | None,
     ) -> Answered[Order]:
         await self._check_owner(order_id, owner, known)
-        path = f"{ORDERS_PATH}/{segment(order_id)}"
+        # A retried PATCH whose first attempt committed is refused as a bad transition.
+        return await self._patch(
+            ORDERS_PATH,
+            order_id,
+            {"statusCode": code},
+            Order,
+            self._reads.order,
+            reached,
+            refusals_may_have_landed=True,
+        )
+
+    async def _patch(
+        self,
+        collection: str,
+        entity_id: str,
+        body: dict[str, object],
+        model: type[E],
+        read: Callable[[str], Awaitable[Answered[E]]],
+        reached: Callable[[E], bool],
+        *,
+        refusals_may_have_landed: bool,
+    ) -> Answered[E]:
+        """PATCH one entity; when it fails in a way that may hide a landed write, read the
+        entity and succeed if it already is where the call wanted it."""
+        landed_on: tuple[type[ApiError], ...] = (ApiServerError, ApiUnavailable)
+        if refusals_may_have_landed:
+            landed_on += (ApiClientError,)
+        path = f"{collection}/{segment(entity_id)}"
         try:
-            reply = await self._reads.send(
-                "PATCH", ORDERS_PATH + "/{id}", path, body={"statusCode": code}
-            )
-        except (ApiClientError, ApiServerError, ApiUnavailable) as err:
+            reply = await self._reads.send("PATCH", collection + "/{id}", path, body=body)
+        except landed_on as err:
             if isinstance(err, NotFound | Unauthorized):
                 raise
-            # A retried PATCH whose first attempt committed is refused as a bad
-            # transition, and retries can run out while the write did land: if the order
-            # already is where we wanted it, that is success.
-            current = await _reread_after(err, self._reads.order, order_id)
+            # Retries ran out, or a retry was refused, but one attempt may have landed.
+            current = await _reread_after(err, read, entity_id)
             if reached(current.value):
                 return current
             raise err from None
-        if reply.body is None:
-            return await self._reads.order(order_id)
-        return Answered(reply.parse(Order), reply.correlation_id)
+        if reply.body is None:  # some gateways answer 204: read the result back
+            return await read(entity_id)
+        return Answered(reply.parse(model), reply.correlation_id)
 
     async def _check_owner(
         self, order_id: str, owner: OrderOwner | None, known: Order | None
