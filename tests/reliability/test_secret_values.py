@@ -118,11 +118,11 @@ def test_the_redactor_masks_every_quoted_form() -> None:
     assert redact("embedded sandbox") == "embedded sandbox"
 
 
-
 def test_the_redactor_masks_the_html_form_the_status_page_writes() -> None:
     # jinja2 autoescaping turns '&' and '<' into entities: the plain form no longer matches.
     remember_secret("p&ss<word>-42")
     assert redact("<td>Care p&amp;ss&lt;word&gt;-42</td>") == "<td>Care ***</td>"
+
 
 def test_the_logging_filter_masks_messages_and_their_arguments() -> None:
     remember_secret("log-secret-5d2e")
