@@ -5,8 +5,9 @@ and each bearer token) are registered here when they become known: at start-up b
 ``ApiSettings.from_env`` and by the authenticator for each new token. ``redact`` is then
 applied where text leaves the process: errors when they are built (``errors.py``), the
 CLI's error lines (``errorhandler.py``), the logging filter (``RedactingFilter``), the
-output and files plan and apply write (``commands/terminal.py``, ``commands/files.py``)
-and each journal line (``apply/journal.py``).
+output of every command and the files plan and apply write (``commands/terminal.py``,
+``commands/files.py``), the status page (``status/render.py``), export's files and each
+journal line (``apply/journal.py``).
 
 A server that echoes a key back in an error body, or a transport error that quotes a
 header value (httpx's ``Illegal header value b'...'``), cannot leak it this way.
